@@ -1,0 +1,15 @@
+//! End-to-end suite for devcenter issue 2, against the real Worker under `wrangler dev`.
+//!
+//! Every test lives in this one binary so that they share the email sink (one process can
+//! bind DEVCENTER_SINK_PORT). Each test uses its own email addresses, so they run in parallel.
+//! Run through `make test-e2e` (scripts/e2e.sh), which starts the Worker and sets the
+//! environment (see devcenter_e2e's crate docs).
+
+mod bad_input;
+mod browser;
+mod meta;
+mod outbox;
+mod password;
+mod provisioning;
+mod sessions;
+mod signup;
