@@ -1,13 +1,14 @@
-//! devcenter Worker: entry points and route table (placeholder until the core lands).
-#[cfg(target_arch = "wasm32")]
-mod entry {
-    use worker::*;
+//! devcenter as a Cloudflare Worker: the entry points, the route table, and the
+//! implementations of the core's traits over D1, WebCrypto and fetch. All logic lives in the
+//! `handlers` crate; this crate only connects it to the platform.
 
-    #[event(fetch)]
-    async fn fetch(req: Request, _env: Env, _ctx: Context) -> Result<Response> {
-        if req.path() == "/healthz" {
-            return Response::from_json(&serde_json::json!({"status": "ok"}));
-        }
-        Response::error("not found", 404)
-    }
-}
+pub mod routes;
+
+#[cfg(target_arch = "wasm32")]
+mod d1;
+#[cfg(target_arch = "wasm32")]
+mod entry;
+#[cfg(target_arch = "wasm32")]
+mod fetch;
+#[cfg(target_arch = "wasm32")]
+mod webcrypto;

@@ -1,0 +1,294 @@
+//! Platform-free HTTP request and response, and the edge parsing every route shares:
+//! size and content-type limits, strict JSON, query strings, forms, bearer tokens, cookies.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::{ApiError, FieldError};
+
+/// Request bodies above this are refused with 413 (SPEC 4).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Get,
+    Post,
+    Put,
+    Patch,
+    Delete,
+    Other,
+}
+
+impl Method {
+    pub fn parse(s: &str) -> Method {
+        match s {
+            "GET" => Method::Get,
+            "POST" => Method::Post,
+            "PUT" => Method::Put,
+            "PATCH" => Method::Patch,
+            "DELETE" => Method::Delete,
+            _ => Method::Other,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+            Method::Other => "OTHER",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub method: Method,
+    /// The path without the query, as sent (percent-encoding left in place).
+    pub path: String,
+    /// The raw query string without `?`.
+    pub query: String,
+    /// Header names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    /// `scheme://host[:port]` of the request, for absolute links.
+    pub origin: String,
+}
+
+impl Request {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
+    /// The token of `Authorization: Bearer <token>`, if present.
+    pub fn bearer(&self) -> Option<&str> {
+        let value = self.header("authorization")?;
+        let (scheme, token) = value.split_once(' ')?;
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim())
+            .filter(|t| !t.is_empty())
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<&str> {
+        self.header("cookie")?.split(';').find_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+    }
+
+    /// The body as a strict JSON object of type `T` (unknown fields refused by `T`).
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        let content_type = self.header("content-type").unwrap_or("");
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        if !media.eq_ignore_ascii_case("application/json") {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        parse_json(&self.body)
+    }
+
+    /// The body as an `application/x-www-form-urlencoded` form.
+    pub fn form(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let content_type = self.header("content-type").unwrap_or("");
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        if !media.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        if std::str::from_utf8(&self.body).is_err() {
+            return Err(ApiError::BadRequest("The form is not valid UTF-8.".into()));
+        }
+        Ok(form_urlencoded::parse(&self.body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect())
+    }
+}
+
+/// Strict JSON: UTF-8, one value, no trailing data; type errors name the field.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::MalformedJson(
+            "The request body is empty; send a JSON object.".into(),
+        ));
+    }
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::MalformedJson("The request body is not valid UTF-8.".into()))?;
+    let mut de = serde_json::Deserializer::from_str(text);
+    let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => v,
+        Err(err) => {
+            let path = err.path().to_string();
+            let inner = err.into_inner();
+            return Err(match inner.classify() {
+                serde_json::error::Category::Data => {
+                    let field = if path == "." { "body".to_owned() } else { path };
+                    ApiError::Validation(vec![FieldError {
+                        field,
+                        code: "invalid",
+                        detail: strip_position(&inner.to_string()),
+                    }])
+                }
+                _ => ApiError::MalformedJson(format!(
+                    "The request body is not valid JSON: {}.",
+                    strip_position(&inner.to_string())
+                )),
+            });
+        }
+    };
+    de.end().map_err(|_| {
+        ApiError::MalformedJson("The request body has data after the JSON value.".into())
+    })?;
+    Ok(value)
+}
+
+/// serde_json appends " at line L column C"; the field path already says where.
+fn strip_position(msg: &str) -> String {
+    match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_owned(),
+        None => msg.to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Response {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Response {
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Response {
+        // Serializing our own response types cannot fail (no maps with non-string keys).
+        let body = serde_json::to_vec(value).unwrap_or_default();
+        Response::json_with_type(status, "application/json", body)
+    }
+
+    pub fn json_with_type(status: u16, content_type: &str, body: Vec<u8>) -> Response {
+        Response {
+            status,
+            headers: vec![("content-type".into(), content_type.into())],
+            body,
+        }
+    }
+
+    pub fn empty(status: u16) -> Response {
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn html(status: u16, html: String) -> Response {
+        Response {
+            status,
+            headers: vec![
+                ("content-type".into(), "text/html; charset=utf-8".into()),
+                (
+                    "content-security-policy".into(),
+                    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; \
+                     frame-ancestors 'none'; base-uri 'none'"
+                        .into(),
+                ),
+                ("x-frame-options".into(), "DENY".into()),
+                ("referrer-policy".into(), "no-referrer".into()),
+            ],
+            body: html.into_bytes(),
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn set_header(&mut self, name: &str, value: String) {
+        self.headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        self.headers.push((name.to_owned(), value));
+    }
+
+    pub fn add_header(&mut self, name: &str, value: String) {
+        self.headers.push((name.to_owned(), value));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Body {
+        email: String,
+        n: i64,
+    }
+
+    fn code_of(r: Result<Body, ApiError>) -> (&'static str, Option<String>) {
+        match r {
+            Ok(_) => ("ok", None),
+            Err(ApiError::Validation(errs)) => ("validation_failed", Some(errs[0].field.clone())),
+            Err(e) => (e.code(), None),
+        }
+    }
+
+    #[test]
+    fn strict_json_classifies_bad_bodies() {
+        assert_eq!(code_of(parse_json(b"")).0, "malformed_json");
+        assert_eq!(code_of(parse_json(b"  \n")).0, "malformed_json");
+        assert_eq!(code_of(parse_json(b"{")).0, "malformed_json");
+        assert_eq!(code_of(parse_json(b"\xff\xfe")).0, "malformed_json");
+        assert_eq!(
+            code_of(parse_json(br#"{"email":"a","n":1} x"#)).0,
+            "malformed_json"
+        );
+        assert_eq!(code_of(parse_json(b"null")).0, "validation_failed");
+        assert_eq!(code_of(parse_json(b"[]")).0, "validation_failed");
+        assert_eq!(
+            code_of(parse_json(br#"{"email":5,"n":1}"#)),
+            ("validation_failed", Some("email".into()))
+        );
+        assert_eq!(
+            code_of(parse_json(br#"{"email":"a","n":1,"x":0}"#)).0,
+            "validation_failed"
+        );
+        assert_eq!(code_of(parse_json(br#"{"email":"a"}"#)).0, "validation_failed");
+        assert_eq!(code_of(parse_json(br#"{"email":"a","n":1}"#)).0, "ok");
+        let huge = vec![b' '; MAX_BODY_BYTES + 1];
+        assert_eq!(code_of(parse_json(&huge)).0, "payload_too_large");
+    }
+
+    #[test]
+    fn bearer_and_cookies() {
+        let req = Request {
+            method: Method::Get,
+            path: "/".into(),
+            query: "to=a%40b.test&x=1".into(),
+            headers: vec![
+                ("authorization".into(), "Bearer  abc ".into()),
+                ("cookie".into(), "a=1; dc_csrf=xyz".into()),
+            ],
+            body: vec![],
+            origin: "http://h".into(),
+        };
+        assert_eq!(req.bearer(), Some("abc"));
+        assert_eq!(req.cookie("dc_csrf"), Some("xyz"));
+        assert_eq!(req.query_param("to").as_deref(), Some("a@b.test"));
+    }
+}

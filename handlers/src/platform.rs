@@ -1,0 +1,164 @@
+//! The only ways the core reaches the outside world, one small trait each.
+//!
+//! The Worker implements them over D1, WebCrypto and fetch; the native tests over rusqlite,
+//! a settable clock and the `pbkdf2` crate.
+
+use async_trait::async_trait;
+use std::cell::RefCell;
+
+use crate::config::Config;
+
+/// A value bound to a numbered SQL placeholder. Integers stay within ±2^53 (D1 binds numbers
+/// as JavaScript doubles); anything wider is stored as TEXT.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Value::Int(v)
+    }
+}
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Value::Text(v.to_owned())
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Value::Text(v)
+    }
+}
+impl From<&String> for Value {
+    fn from(v: &String) -> Self {
+        Value::Text(v.clone())
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One statement with its parameters, in placeholder order (`?1`, `?2`, ...).
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub sql: &'static str,
+    pub params: Vec<Value>,
+}
+
+/// A result row as column name → JSON value (what D1 returns, and what rusqlite is mapped to).
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// What a statement returned: its rows (for `RETURNING` and `SELECT`) and how many rows it changed.
+#[derive(Debug, Default, Clone)]
+pub struct Outcome {
+    pub rows: Vec<Row>,
+    pub changes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct DbError(pub String);
+
+impl DbError {
+    /// A UNIQUE or PRIMARY KEY violation, which a concurrent request can cause legitimately.
+    pub fn is_unique_violation(&self) -> bool {
+        self.0.contains("UNIQUE constraint failed")
+    }
+}
+
+impl std::fmt::Display for DbError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "database: {}", self.0)
+    }
+}
+
+#[async_trait(?Send)]
+pub trait Db {
+    async fn run(&self, query: Query) -> Result<Outcome, DbError>;
+    /// Runs the statements in one transaction: all of them or none.
+    async fn batch(&self, queries: Vec<Query>) -> Result<Vec<Outcome>, DbError>;
+}
+
+pub trait Clock {
+    /// Milliseconds since the Unix epoch.
+    fn now_ms(&self) -> i64;
+}
+
+/// A cryptographically secure source of random bytes.
+pub trait Rng {
+    fn fill(&self, buf: &mut [u8]);
+}
+
+#[derive(Debug, Clone)]
+pub struct CryptoError(pub String);
+
+#[async_trait(?Send)]
+pub trait Crypto {
+    /// PBKDF2-HMAC-SHA256 with a 32-byte output. On Workers this is WebCrypto, which is
+    /// about 50 times faster than doing it in wasm.
+    async fn pbkdf2_sha256(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<[u8; 32], CryptoError>;
+}
+
+/// Outbound HTTP, used only to deliver email webhooks.
+#[async_trait(?Send)]
+pub trait HttpClient {
+    /// POSTs `body` and returns the response status, or why no response came.
+    async fn post(&self, url: &str, headers: &[(String, String)], body: &[u8])
+        -> Result<u16, String>;
+}
+
+/// Everything a route handler may use, for the duration of one request.
+pub struct Ctx<'a> {
+    pub db: &'a dyn Db,
+    pub clock: &'a dyn Clock,
+    pub rng: &'a dyn Rng,
+    pub crypto: &'a dyn Crypto,
+    pub config: &'a Config,
+    pub request_id: String,
+    /// Outbox messages this request wrote; the Worker tries to deliver them after answering.
+    pub new_mail: RefCell<Vec<String>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        db: &'a dyn Db,
+        clock: &'a dyn Clock,
+        rng: &'a dyn Rng,
+        crypto: &'a dyn Crypto,
+        config: &'a Config,
+    ) -> Self {
+        let request_id = crate::domain::ids::new_id(clock, rng);
+        Ctx {
+            db,
+            clock,
+            rng,
+            crypto,
+            config,
+            request_id,
+            new_mail: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn now(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn random<const N: usize>(&self) -> [u8; N] {
+        let mut buf = [0u8; N];
+        self.rng.fill(&mut buf);
+        buf
+    }
+
+    pub fn new_id(&self) -> String {
+        crate::domain::ids::new_id(self.clock, self.rng)
+    }
+}

@@ -1,0 +1,229 @@
+//! Email: the templates, the outbox write (in the caller's batch), and delivery to the email
+//! webhook signed per Standard Webhooks, with retries and backoff driven by the cron.
+
+use serde_json::json;
+
+use crate::crypto;
+use crate::error::ApiError;
+use crate::platform::{Ctx, HttpClient, Query};
+use crate::sql::{self, outbox};
+
+/// A delivery that has not answered within this is tried again by a later run.
+const LEASE_MS: i64 = 60 * 1000;
+/// Retries back off exponentially up to this.
+const MAX_BACKOFF_MS: i64 = 6 * 60 * 60 * 1000;
+/// Messages one cron run delivers at most (each is one outbound request).
+const CRON_BATCH: i64 = 50;
+
+/// Every email devcenter sends.
+pub enum Mail<'a> {
+    SignupVerification { code: &'a str, link: &'a str },
+    AccountExists { login_hint: &'a str },
+    PasswordReset { code: &'a str },
+    PasswordChanged,
+    AccountProvisioned { code: &'a str, link: &'a str },
+}
+
+const MINUTES: i64 = crate::domain::code::CODE_TTL_MS / 60_000;
+
+impl Mail<'_> {
+    /// (template, subject, text, data)
+    fn render(&self) -> (&'static str, String, String, serde_json::Value) {
+        match self {
+            Mail::SignupVerification { code, link } => (
+                "signup_verification",
+                "Verify your email address for devcenter".into(),
+                format!(
+                    "Welcome to devcenter.\n\nYour verification code is {code}. It is valid for {MINUTES} minutes.\n\
+                     Or open this link to verify your address:\n{link}\n\n\
+                     If you did not sign up, ignore this email."
+                ),
+                json!({"code": code, "link": link, "expires_in_minutes": MINUTES}),
+            ),
+            Mail::AccountExists { login_hint } => (
+                "account_exists",
+                "You already have a devcenter account".into(),
+                format!(
+                    "Someone tried to sign up to devcenter with this address, which already has an account.\n\n\
+                     If it was you, sign in instead: {login_hint}\nIf you forgot your password, reset it.\n\
+                     If it was not you, you can ignore this email."
+                ),
+                json!({"login_hint": login_hint}),
+            ),
+            Mail::PasswordReset { code } => (
+                "password_reset",
+                "Your devcenter password reset code".into(),
+                format!(
+                    "Your password reset code is {code}. It is valid for {MINUTES} minutes.\n\n\
+                     If you did not ask to reset your password, ignore this email; your password is unchanged."
+                ),
+                json!({"code": code, "expires_in_minutes": MINUTES}),
+            ),
+            Mail::PasswordChanged => (
+                "password_changed",
+                "Your devcenter password was changed".into(),
+                "The password of your devcenter account was just changed and every other session was signed out.\n\n\
+                 If this was not you, reset your password now and contact support."
+                    .into(),
+                json!({}),
+            ),
+            Mail::AccountProvisioned { code, link } => (
+                "account_provisioned",
+                "Your devcenter account is ready: set your password".into(),
+                format!(
+                    "An account on devcenter was created for this address.\n\n\
+                     Open this link to verify your address and set your password:\n{link}\n\n\
+                     Or use the code {code} with your new password. Both are valid for {MINUTES} minutes."
+                ),
+                json!({"code": code, "link": link, "expires_in_minutes": MINUTES}),
+            ),
+        }
+    }
+}
+
+/// The statement that writes `mail` to the outbox; the caller puts it in the same batch as
+/// the change that causes it. The id is remembered so the Worker can deliver it right away.
+pub fn enqueue(ctx: &Ctx<'_>, to: &str, mail: &Mail<'_>) -> Query {
+    let (template, subject, text, data) = mail.render();
+    let id = ctx.new_id();
+    ctx.new_mail.borrow_mut().push(id.clone());
+    outbox::insert(&id, to, template, &subject, &text, &data.to_string(), ctx.now())
+}
+
+/// Like [`enqueue`], but written only if this request consumed the code `code_id`.
+pub fn enqueue_if_consumed(ctx: &Ctx<'_>, to: &str, mail: &Mail<'_>, code_id: &str, nonce: &str) -> Query {
+    let (template, subject, text, data) = mail.render();
+    let id = ctx.new_id();
+    ctx.new_mail.borrow_mut().push(id.clone());
+    outbox::insert_if_consumed(&id, to, template, &subject, &text, &data.to_string(), ctx.now(), code_id, nonce)
+}
+
+/// The absolute verification link for a link token.
+pub fn verify_link(ctx: &Ctx<'_>, origin: &str, token: &str) -> String {
+    let base = ctx.config.public_base_url.as_deref().unwrap_or(origin);
+    let query: String = form_urlencoded::Serializer::new(String::new())
+        .append_pair("token", token)
+        .finish();
+    format!("{base}/v1/signup/verify-link?{query}")
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: u32,
+    pub retrying: u32,
+    pub failed: u32,
+}
+
+/// Delivers these messages now if they are due (a request's own mail, after it answered).
+pub async fn deliver(ctx: &Ctx<'_>, http: &dyn HttpClient, ids: &[String]) -> Result<DeliveryReport, ApiError> {
+    let mut report = DeliveryReport::default();
+    let Some(url) = ctx.config.email_webhook_url.clone() else {
+        return Ok(report); // development without a webhook: the outbox is the mailbox
+    };
+    for id in ids {
+        deliver_one(ctx, http, &url, id, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// Delivers every due message (the cron's retry pass).
+pub async fn deliver_due(ctx: &Ctx<'_>, http: &dyn HttpClient) -> Result<DeliveryReport, ApiError> {
+    if ctx.config.email_webhook_url.is_none() {
+        return Ok(DeliveryReport::default());
+    }
+    let due: Vec<outbox::IdRow> = sql::all(ctx.db.run(outbox::due(ctx.now(), CRON_BATCH)).await?)?;
+    let ids: Vec<String> = due.into_iter().map(|r| r.id).collect();
+    deliver(ctx, http, &ids).await
+}
+
+async fn deliver_one(
+    ctx: &Ctx<'_>,
+    http: &dyn HttpClient,
+    url: &str,
+    id: &str,
+    report: &mut DeliveryReport,
+) -> Result<(), ApiError> {
+    let now = ctx.now();
+    let claimed: Option<outbox::OutboxRow> =
+        sql::first(ctx.db.run(outbox::claim(id, now, now + LEASE_MS)).await?)?;
+    let Some(msg) = claimed else {
+        return Ok(()); // not due, already sent, or someone else is on it
+    };
+    let data: serde_json::Value = serde_json::from_str(&msg.data_json).unwrap_or_else(|_| json!({}));
+    let body = json!({
+        "id": msg.id,
+        "to": msg.to_address,
+        "from": ctx.config.email_from,
+        "subject": msg.subject,
+        "text": msg.body_text,
+        "template": msg.template,
+        "data": data,
+    })
+    .to_string();
+    let timestamp = now / 1000;
+    let signature = crypto::webhook_signature(&ctx.config.email_webhook_secret.0, &msg.id, timestamp, body.as_bytes());
+    let headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("webhook-id".to_owned(), msg.id.clone()),
+        ("webhook-timestamp".to_owned(), timestamp.to_string()),
+        ("webhook-signature".to_owned(), signature),
+        ("user-agent".to_owned(), "devcenter-outbox/1".to_owned()),
+    ];
+    let error = match http.post(url, &headers, body.as_bytes()).await {
+        Ok(status) if (200..300).contains(&status) => None,
+        Ok(status) => Some(format!("email webhook answered HTTP {status}")),
+        Err(e) => Some(format!("email webhook unreachable: {e}")),
+    };
+    match error {
+        None => {
+            let mut batch = vec![outbox::mark_sent(&msg.id, ctx.clock.now_ms())];
+            if !ctx.config.is_development() {
+                batch.push(outbox::redact(&msg.id));
+            }
+            ctx.db.batch(batch).await?;
+            report.sent += 1;
+        }
+        Some(error) => {
+            let backoff = backoff_ms(ctx.config.outbox_backoff_base_secs, msg.attempts);
+            let status: Option<outbox::StatusRow> = sql::first(
+                ctx.db
+                    .run(outbox::mark_failed_try(
+                        &msg.id,
+                        &error,
+                        ctx.clock.now_ms() + backoff,
+                        ctx.config.outbox_max_attempts,
+                    ))
+                    .await?,
+            )?;
+            match status.map(|s| s.status).as_deref() {
+                Some("failed") => {
+                    if !ctx.config.is_development() {
+                        ctx.db.run(outbox::redact(&msg.id)).await?;
+                    }
+                    report.failed += 1
+                }
+                _ => report.retrying += 1,
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Delay before the next try after `prior_attempts` failures: base, 2·base, 4·base, ...
+pub fn backoff_ms(base_secs: i64, prior_attempts: i64) -> i64 {
+    let factor = 1i64 << prior_attempts.clamp(0, 20);
+    (base_secs.saturating_mul(1000).saturating_mul(factor)).min(MAX_BACKOFF_MS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff_ms(30, 0), 30_000);
+        assert_eq!(backoff_ms(30, 1), 60_000);
+        assert_eq!(backoff_ms(30, 3), 240_000);
+        assert_eq!(backoff_ms(30, 60), MAX_BACKOFF_MS);
+    }
+}

@@ -1,0 +1,22 @@
+//! The cron's housekeeping: forget what has expired so tables stay small.
+
+use crate::error::ApiError;
+use crate::platform::Ctx;
+use crate::sql::{codes, outbox, sessions, throttle, webhooks};
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+pub async fn sweep(ctx: &Ctx<'_>) -> Result<(), ApiError> {
+    let now = ctx.now();
+    ctx.db
+        .batch(vec![
+            sessions::delete_expired(now),
+            codes::delete_expired(now - DAY_MS),
+            throttle::delete_old_login(now - DAY_MS),
+            throttle::delete_old_email(now - DAY_MS),
+            outbox::delete_old(now - 30 * DAY_MS),
+            webhooks::delete_old(now - 30 * DAY_MS),
+        ])
+        .await?;
+    Ok(())
+}

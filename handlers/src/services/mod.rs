@@ -1,0 +1,8 @@
+//! Logic that several routes share: sessions, verification codes, throttles, mail, pages.
+
+pub mod auth;
+pub mod codes;
+pub mod mail;
+pub mod maintenance;
+pub mod pages;
+pub mod throttle;

@@ -1,0 +1,128 @@
+//! outbox: emails waiting for (or done with) delivery to the email webhook.
+
+use serde::Deserialize;
+
+use super::{q, statements};
+use crate::platform::Query;
+
+statements! {
+    INSERT = "INSERT INTO outbox (id, to_address, template, subject, body_text, data_json, status, attempts, next_attempt_at, created_at) \
+              VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)";
+    /// Written only if this request consumed the verification code (see verification_codes).
+    INSERT_IF_CONSUMED = "INSERT INTO outbox (id, to_address, template, subject, body_text, data_json, status, attempts, next_attempt_at, created_at) \
+                          SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 \
+                          WHERE EXISTS (SELECT 1 FROM verification_codes WHERE id = ?8 AND consumed_by = ?9)";
+    LIST_FOR_RECIPIENT = "SELECT id, to_address, template, subject, body_text, data_json, status, attempts, created_at \
+                          FROM outbox WHERE to_address = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2";
+    DUE = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2";
+    /// Claims a due message by pushing its next attempt ahead (a lease), so the request's
+    /// background delivery and the cron never send it twice at once.
+    CLAIM = "UPDATE outbox SET next_attempt_at = ?3 \
+             WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 \
+             RETURNING id, to_address, template, subject, body_text, data_json, attempts";
+    MARK_SENT = "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1";
+    /// Outside development the content (codes, links) is not kept once it has left.
+    REDACT = "UPDATE outbox SET body_text = '[redacted after delivery]', data_json = '{}' WHERE id = ?1";
+    MARK_FAILED_TRY = "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3, \
+                       status = CASE WHEN attempts + 1 >= ?4 THEN 'failed' ELSE 'pending' END \
+                       WHERE id = ?1 RETURNING status";
+    DELETE_OLD = "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND created_at <= ?1";
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct OutboxRow {
+    pub id: String,
+    pub to_address: String,
+    pub template: String,
+    pub subject: String,
+    pub body_text: String,
+    pub data_json: String,
+    pub attempts: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MailboxRow {
+    pub id: String,
+    pub to_address: String,
+    pub template: String,
+    pub subject: String,
+    pub body_text: String,
+    pub data_json: String,
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct IdRow {
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusRow {
+    pub status: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert(id: &str, to: &str, template: &str, subject: &str, text: &str, data_json: &str, now: i64) -> Query {
+    q(
+        INSERT,
+        vec![id.into(), to.into(), template.into(), subject.into(), text.into(), data_json.into(), now.into()],
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+pub fn insert_if_consumed(
+    id: &str,
+    to: &str,
+    template: &str,
+    subject: &str,
+    text: &str,
+    data_json: &str,
+    now: i64,
+    code_id: &str,
+    nonce: &str,
+) -> Query {
+    q(
+        INSERT_IF_CONSUMED,
+        vec![
+            id.into(),
+            to.into(),
+            template.into(),
+            subject.into(),
+            text.into(),
+            data_json.into(),
+            now.into(),
+            code_id.into(),
+            nonce.into(),
+        ],
+    )
+}
+
+pub fn list_for_recipient(to: &str, limit: i64) -> Query {
+    q(LIST_FOR_RECIPIENT, vec![to.into(), limit.into()])
+}
+
+pub fn due(now: i64, limit: i64) -> Query {
+    q(DUE, vec![now.into(), limit.into()])
+}
+
+pub fn claim(id: &str, now: i64, lease_until: i64) -> Query {
+    q(CLAIM, vec![id.into(), now.into(), lease_until.into()])
+}
+
+pub fn mark_sent(id: &str, now: i64) -> Query {
+    q(MARK_SENT, vec![id.into(), now.into()])
+}
+
+pub fn redact(id: &str) -> Query {
+    q(REDACT, vec![id.into()])
+}
+
+pub fn mark_failed_try(id: &str, error: &str, next_attempt_at: i64, max_attempts: i64) -> Query {
+    q(MARK_FAILED_TRY, vec![id.into(), error.into(), next_attempt_at.into(), max_attempts.into()])
+}
+
+pub fn delete_old(before: i64) -> Query {
+    q(DELETE_OLD, vec![before.into()])
+}

@@ -1,0 +1,149 @@
+//! The Worker's entry points: `fetch` turns a platform request into a core request, runs the
+//! route, and turns the answer back; `scheduled` retries email delivery and sweeps.
+
+use handlers::http::MAX_BODY_BYTES;
+use handlers::services::{mail, maintenance};
+use handlers::{ApiError, Config, Ctx, Method, Request, Response};
+use worker::{console_error, console_log, event, Context, Env, ScheduleContext, ScheduledEvent};
+
+use crate::d1::D1Db;
+use crate::fetch::WorkerFetch;
+use crate::routes;
+use crate::webcrypto::{WebCrypto, WorkerClock, WorkerRng};
+
+fn config(env: &Env) -> Result<Config, String> {
+    Config::from_lookup(|name| {
+        env.secret(name)
+            .map(|s| s.to_string())
+            .or_else(|_| env.var(name).map(|v| v.to_string()))
+            .ok()
+    })
+    .map_err(|e| e.0)
+}
+
+#[event(fetch)]
+async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<worker::Response> {
+    console_error_panic_hook::set_once();
+    let started = js_sys::Date::now();
+    let config = match config(&env) {
+        Ok(c) => c,
+        Err(e) => {
+            console_error!("configuration error: {e}");
+            return to_worker(ApiError::Internal(e).into_response());
+        }
+    };
+    let db = D1Db(env.d1("DB")?);
+    let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
+    let ctx = Ctx::new(&db, &clock, &rng, &crypto, &config);
+
+    let method = req.method().to_string();
+    let path = req.path();
+    let response = match read_request(req).await {
+        Ok(request) => routes::dispatch(&ctx, &request).await,
+        Err(e) => Err(e),
+    };
+    let mut response = response.unwrap_or_else(|e| {
+        if let Some(cause) = e.internal_cause() {
+            console_error!("request {} {method} {path}: {cause}", ctx.request_id);
+        }
+        e.into_response()
+    });
+    response.set_header("x-request-id", ctx.request_id.clone());
+    if response.header("cache-control").is_none() {
+        response.set_header("cache-control", "no-store".into());
+    }
+    response.set_header("x-content-type-options", "nosniff".into());
+    console_log!(
+        "{}",
+        serde_json::json!({
+            "request_id": ctx.request_id, "method": method, "path": path,
+            "status": response.status, "ms": js_sys::Date::now() - started,
+        })
+    );
+
+    // Deliver this request's email after answering; the cron retries what fails.
+    let new_mail = ctx.new_mail.take();
+    if !new_mail.is_empty() && config.email_webhook_url.is_some() {
+        let env = env.clone();
+        wctx.wait_until(async move {
+            let Ok(d1) = env.d1("DB") else { return };
+            let db = D1Db(d1);
+            let ctx = Ctx::new(&db, &clock, &rng, &crypto, &config);
+            if let Err(e) = mail::deliver(&ctx, &WorkerFetch, &new_mail).await {
+                console_error!("email delivery: {e:?}");
+            }
+        });
+    }
+    to_worker(response)
+}
+
+/// The platform request as the core's `Request`, refusing oversized bodies before reading them.
+async fn read_request(mut req: worker::Request) -> Result<Request, ApiError> {
+    let url = req.url().map_err(|e| ApiError::BadRequest(format!("unreadable URL: {e}")))?;
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .entries()
+        .map(|(k, v)| (k.to_ascii_lowercase(), v))
+        .collect();
+    let declared = headers
+        .iter()
+        .find(|(k, _)| k == "content-length")
+        .and_then(|(_, v)| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    let method = Method::parse(req.method().as_ref());
+    let body = match method {
+        Method::Get | Method::Delete => Vec::new(),
+        _ => req
+            .bytes()
+            .await
+            .map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?,
+    };
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::PayloadTooLarge);
+    }
+    Ok(Request {
+        method,
+        path: url.path().to_owned(),
+        query: url.query().unwrap_or_default().to_owned(),
+        headers,
+        body,
+        origin: url.origin().ascii_serialization(),
+    })
+}
+
+fn to_worker(response: Response) -> worker::Result<worker::Response> {
+    let headers = worker::Headers::new();
+    for (name, value) in &response.headers {
+        headers.append(name, value)?;
+    }
+    let out = if response.body.is_empty() {
+        worker::Response::empty()?
+    } else {
+        worker::Response::from_bytes(response.body)?
+    };
+    Ok(out.with_status(response.status).with_headers(headers))
+}
+
+#[event(scheduled)]
+async fn scheduled(_event: ScheduledEvent, env: Env, _sctx: ScheduleContext) {
+    console_error_panic_hook::set_once();
+    let config = match config(&env) {
+        Ok(c) => c,
+        Err(e) => return console_error!("configuration error: {e}"),
+    };
+    let Ok(d1) = env.d1("DB") else {
+        return console_error!("no D1 binding DB");
+    };
+    let db = D1Db(d1);
+    let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
+    let ctx = Ctx::new(&db, &clock, &rng, &crypto, &config);
+    match mail::deliver_due(&ctx, &WorkerFetch).await {
+        Ok(report) => console_log!("outbox: {} sent, {} retrying, {} failed", report.sent, report.retrying, report.failed),
+        Err(e) => console_error!("outbox delivery: {e:?}"),
+    }
+    if let Err(e) = maintenance::sweep(&ctx).await {
+        console_error!("sweep: {e:?}");
+    }
+}

@@ -1,0 +1,139 @@
+//! The route table: the API's index. Each line is a method, a path (with `{name}` segments),
+//! and the `handlers::routes` module that answers it.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use handlers::routes::{self as r, Params};
+use handlers::{ApiError, Ctx, Method, Request, Response};
+
+pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<Response, ApiError>> + 'a>>;
+pub type Handler = for<'a> fn(&'a Ctx<'a>, &'a Request, &'a Params) -> HandlerFuture<'a>;
+
+pub struct Route {
+    pub method: Method,
+    pub path: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! route {
+    ($method:ident $path:literal => $module:ident) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            handler: |ctx, req, params| Box::pin(r::$module::handle(ctx, req, params)),
+        }
+    };
+}
+
+pub static ROUTES: &[Route] = &[
+    route!(Get "/healthz" => healthz),
+    route!(Get "/openapi.json" => openapi),
+    // Accounts (SPEC 3.1)
+    route!(Post "/v1/signup" => signup),
+    route!(Post "/v1/signup/resend" => signup_resend),
+    route!(Post "/v1/signup/verify" => signup_verify),
+    route!(Get "/v1/signup/verify-link" => verify_link),
+    route!(Post "/v1/signup/verify-link" => verify_link_form),
+    route!(Post "/v1/sessions" => sessions_create),
+    route!(Delete "/v1/sessions" => logout_all),
+    route!(Delete "/v1/sessions/current" => logout),
+    route!(Get "/v1/me" => me),
+    route!(Post "/v1/me/password" => me_password),
+    route!(Post "/v1/password-reset" => password_reset),
+    route!(Post "/v1/password-reset/confirm" => password_reset_confirm),
+    // Inbound webhooks
+    route!(Post "/v1/hooks/provisioning" => hooks_provisioning),
+    // Development only (404 elsewhere)
+    route!(Get "/dev/mailbox" => dev_mailbox),
+];
+
+/// Matches `path` against a route pattern, capturing `{name}` segments.
+pub fn match_path(pattern: &'static str, path: &str) -> Option<Params> {
+    let mut params = Vec::new();
+    let mut want = pattern.split('/');
+    let mut got = path.split('/');
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(Params(params)),
+            (Some(w), Some(g)) => {
+                if let Some(name) = w.strip_prefix('{').and_then(|w| w.strip_suffix('}')) {
+                    if g.is_empty() {
+                        return None;
+                    }
+                    params.push((name, g.to_owned()));
+                } else if w != g {
+                    return None;
+                }
+            }
+            _ => return None,
+        }
+    }
+}
+
+/// Finds the route for the request and runs it: 404 for an unknown path, 405 (with the
+/// allowed methods) for a known path and another method.
+pub async fn dispatch(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let mut allowed = Vec::new();
+    for route in ROUTES {
+        if let Some(params) = match_path(route.path, &req.path) {
+            if route.method == req.method {
+                return (route.handler)(ctx, req, &params).await;
+            }
+            allowed.push(route.method.as_str());
+        }
+    }
+    if allowed.is_empty() {
+        Err(ApiError::NotFound)
+    } else {
+        Err(ApiError::MethodNotAllowed(allowed))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_is_in_the_openapi_document_and_nothing_else_is() {
+        let doc: serde_json::Value = serde_json::from_str(r::openapi::DOCUMENT).expect("openapi.json parses");
+        assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
+        let paths = doc["paths"].as_object().expect("paths");
+        for route in ROUTES {
+            let method = route.method.as_str().to_lowercase();
+            assert!(
+                paths.get(route.path).and_then(|p| p.get(&method)).is_some(),
+                "{} {} is missing from schema/openapi.json",
+                route.method.as_str(),
+                route.path
+            );
+        }
+        for (path, item) in paths {
+            for method in item.as_object().unwrap().keys().filter(|k| *k != "parameters") {
+                assert!(
+                    ROUTES.iter().any(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(method)),
+                    "schema/openapi.json documents {method} {path}, which no route serves"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn paths_match_exactly() {
+        assert!(match_path("/v1/me", "/v1/me").is_some());
+        assert!(match_path("/v1/me", "/v1/me/").is_none());
+        assert!(match_path("/v1/me", "/v1").is_none());
+        let p = match_path("/v1/apps/{app}", "/v1/apps/abc").unwrap();
+        assert_eq!(p.get("app"), Some("abc"));
+        assert!(match_path("/v1/apps/{app}", "/v1/apps/").is_none());
+    }
+
+    #[test]
+    fn no_two_routes_share_method_and_path() {
+        for (i, a) in ROUTES.iter().enumerate() {
+            for b in &ROUTES[i + 1..] {
+                assert!(!(a.method == b.method && a.path == b.path), "{} twice", a.path);
+            }
+        }
+    }
+}
