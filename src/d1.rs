@@ -31,7 +31,9 @@ fn outcome(result: D1Result) -> Result<Outcome, DbError> {
     if let Some(error) = result.error() {
         return Err(DbError(error));
     }
-    let rows: Vec<serde_json::Value> = result.results().map_err(|e| DbError(format!("results: {e}")))?;
+    let rows: Vec<serde_json::Value> = result
+        .results()
+        .map_err(|e| DbError(format!("results: {e}")))?;
     let rows = rows
         .into_iter()
         .filter_map(|row| match row {
@@ -51,7 +53,10 @@ fn outcome(result: D1Result) -> Result<Outcome, DbError> {
 /// JS numbers arrive as doubles; integral ones become integers so typed rows decode.
 fn normalise(mut row: Row) -> Row {
     for value in row.values_mut() {
-        if let Some(f) = value.as_f64().filter(|_| !value.is_i64() && !value.is_u64()) {
+        if let Some(f) = value
+            .as_f64()
+            .filter(|_| !value.is_i64() && !value.is_u64())
+        {
             if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
                 *value = serde_json::Value::from(f as i64);
             }
@@ -64,16 +69,20 @@ fn normalise(mut row: Row) -> Row {
 impl Db for D1Db {
     async fn run(&self, query: Query) -> Result<Outcome, DbError> {
         let statement = self.prepare(&query)?;
-        let result = statement
-            .all()
-            .await
-            .map_err(|e| DbError(format!("{e}")))?;
+        let result = statement.all().await.map_err(|e| DbError(format!("{e}")))?;
         outcome(result)
     }
 
     async fn batch(&self, queries: Vec<Query>) -> Result<Vec<Outcome>, DbError> {
-        let statements = queries.iter().map(|q| self.prepare(q)).collect::<Result<Vec<_>, _>>()?;
-        let results = self.0.batch(statements).await.map_err(|e| DbError(format!("{e}")))?;
+        let statements = queries
+            .iter()
+            .map(|q| self.prepare(q))
+            .collect::<Result<Vec<_>, _>>()?;
+        let results = self
+            .0
+            .batch(statements)
+            .await
+            .map_err(|e| DbError(format!("{e}")))?;
         results.into_iter().map(outcome).collect()
     }
 }

@@ -79,7 +79,9 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
 
 /// The platform request as the core's `Request`, refusing oversized bodies before reading them.
 async fn read_request(mut req: worker::Request) -> Result<Request, ApiError> {
-    let url = req.url().map_err(|e| ApiError::BadRequest(format!("unreadable URL: {e}")))?;
+    let url = req
+        .url()
+        .map_err(|e| ApiError::BadRequest(format!("unreadable URL: {e}")))?;
     let headers: Vec<(String, String)> = req
         .headers()
         .entries()
@@ -140,7 +142,12 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _sctx: ScheduleContext) {
     let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
     let ctx = Ctx::new(&db, &clock, &rng, &crypto, &config);
     match mail::deliver_due(&ctx, &WorkerFetch).await {
-        Ok(report) => console_log!("outbox: {} sent, {} retrying, {} failed", report.sent, report.retrying, report.failed),
+        Ok(report) => console_log!(
+            "outbox: {} sent, {} retrying, {} failed",
+            report.sent,
+            report.retrying,
+            report.failed
+        ),
         Err(e) => console_error!("outbox delivery: {e:?}"),
     }
     if let Err(e) = maintenance::sweep(&ctx).await {

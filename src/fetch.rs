@@ -9,7 +9,12 @@ pub struct WorkerFetch;
 
 #[async_trait(?Send)]
 impl HttpClient for WorkerFetch {
-    async fn post(&self, url: &str, headers: &[(String, String)], body: &[u8]) -> Result<u16, String> {
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<u16, String> {
         let h = Headers::new();
         for (name, value) in headers {
             h.set(name, value).map_err(|e| e.to_string())?;
@@ -19,7 +24,10 @@ impl HttpClient for WorkerFetch {
             .with_headers(h)
             .with_body(Some(JsValue::from(js_sys::Uint8Array::from(body))));
         let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-        let response = Fetch::Request(request).send().await.map_err(|e| e.to_string())?;
+        let response = Fetch::Request(request)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
         Ok(response.status_code())
     }
 }

@@ -96,7 +96,8 @@ mod tests {
 
     #[test]
     fn every_route_is_in_the_openapi_document_and_nothing_else_is() {
-        let doc: serde_json::Value = serde_json::from_str(r::openapi::DOCUMENT).expect("openapi.json parses");
+        let doc: serde_json::Value =
+            serde_json::from_str(r::openapi::DOCUMENT).expect("openapi.json parses");
         assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
         let paths = doc["paths"].as_object().expect("paths");
         for route in ROUTES {
@@ -109,9 +110,16 @@ mod tests {
             );
         }
         for (path, item) in paths {
-            for method in item.as_object().unwrap().keys().filter(|k| *k != "parameters") {
+            for method in item
+                .as_object()
+                .unwrap()
+                .keys()
+                .filter(|k| *k != "parameters")
+            {
                 assert!(
-                    ROUTES.iter().any(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(method)),
+                    ROUTES
+                        .iter()
+                        .any(|r| r.path == path && r.method.as_str().eq_ignore_ascii_case(method)),
                     "schema/openapi.json documents {method} {path}, which no route serves"
                 );
             }
@@ -132,7 +140,11 @@ mod tests {
     fn no_two_routes_share_method_and_path() {
         for (i, a) in ROUTES.iter().enumerate() {
             for b in &ROUTES[i + 1..] {
-                assert!(!(a.method == b.method && a.path == b.path), "{} twice", a.path);
+                assert!(
+                    !(a.method == b.method && a.path == b.path),
+                    "{} twice",
+                    a.path
+                );
             }
         }
     }

@@ -27,7 +27,12 @@ pub struct WebCrypto;
 
 #[async_trait(?Send)]
 impl Crypto for WebCrypto {
-    async fn pbkdf2_sha256(&self, password: &[u8], salt: &[u8], iterations: u32) -> Result<[u8; 32], CryptoError> {
+    async fn pbkdf2_sha256(
+        &self,
+        password: &[u8],
+        salt: &[u8],
+        iterations: u32,
+    ) -> Result<[u8; 32], CryptoError> {
         let subtle = subtle();
         let usages = Array::of1(&JsValue::from_str("deriveBits"));
         let key_data = Uint8Array::from(password);
@@ -38,7 +43,12 @@ impl Crypto for WebCrypto {
         )
         .await
         .map_err(|e| err("importKey", e))?;
-        let params = Pbkdf2Params::new("PBKDF2", &JsValue::from_str("SHA-256"), iterations, &Uint8Array::from(salt));
+        let params = Pbkdf2Params::new(
+            "PBKDF2",
+            &JsValue::from_str("SHA-256"),
+            iterations,
+            &Uint8Array::from(salt),
+        );
         let bits = JsFuture::from(
             subtle
                 .derive_bits_with_object(&params, &key.unchecked_into::<CryptoKey>(), 256)

@@ -51,7 +51,9 @@ impl Config {
             let bytes = hex::decode(raw.trim())
                 .map_err(|_| ConfigError(format!("secret {name} is not hex")))?;
             if bytes.len() < 32 {
-                return Err(ConfigError(format!("secret {name} is shorter than 32 bytes")));
+                return Err(ConfigError(format!(
+                    "secret {name} is shorter than 32 bytes"
+                )));
             }
             Ok(Key(bytes))
         };
@@ -76,9 +78,15 @@ impl Config {
             .unwrap_or_default()
             .split(',')
             .filter(|s| !s.trim().is_empty())
-            .map(|s| Email::parse(s).map_err(|e| ConfigError(format!("OPERATOR_EMAILS: {}", e.detail))))
+            .map(|s| {
+                Email::parse(s).map_err(|e| ConfigError(format!("OPERATOR_EMAILS: {}", e.detail)))
+            })
             .collect::<Result<Vec<_>, _>>()?;
-        let non_empty = |name: &str| get(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let non_empty = |name: &str| {
+            get(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         Ok(Config {
             environment,
             token_key: hex_key("TOKEN_HMAC_KEY")?,
@@ -90,7 +98,8 @@ impl Config {
                 .unwrap_or_else(|| "devcenter <no-reply@devcenter.test>".into()),
             outbox_backoff_base_secs: number("OUTBOX_BACKOFF_BASE_SECS", 30)?,
             outbox_max_attempts: number("OUTBOX_MAX_ATTEMPTS", 8)?,
-            public_base_url: non_empty("PUBLIC_BASE_URL").map(|u| u.trim_end_matches('/').to_owned()),
+            public_base_url: non_empty("PUBLIC_BASE_URL")
+                .map(|u| u.trim_end_matches('/').to_owned()),
             operator_emails,
         })
     }

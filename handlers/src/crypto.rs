@@ -63,7 +63,9 @@ pub fn verify_webhook(
     now_secs: i64,
 ) -> Result<(), &'static str> {
     let (Some(id), Some(timestamp), Some(signatures)) = (id, timestamp, signatures) else {
-        return Err("The webhook-id, webhook-timestamp and webhook-signature headers are required.");
+        return Err(
+            "The webhook-id, webhook-timestamp and webhook-signature headers are required.",
+        );
     };
     if id.is_empty() || id.len() > 200 {
         return Err("The webhook-id header must be 1 to 200 characters.");
@@ -80,7 +82,9 @@ pub fn verify_webhook(
     let ok = signatures
         .split(' ')
         .filter(|s| s.starts_with("v1,"))
-        .fold(false, |found, s| found | ct_eq(s.as_bytes(), expected.as_bytes()));
+        .fold(false, |found, s| {
+            found | ct_eq(s.as_bytes(), expected.as_bytes())
+        });
     if ok {
         Ok(())
     } else {
@@ -96,14 +100,70 @@ mod tests {
     fn webhook_signatures_round_trip_and_refuse_tampering() {
         let key = b"0123456789abcdef0123456789abcdef";
         let sig = webhook_signature(key, "msg_1", 1_700_000_000, b"{}");
-        assert!(verify_webhook(key, Some("msg_1"), Some("1700000000"), Some(&sig), b"{}", 1_700_000_000).is_ok());
+        assert!(verify_webhook(
+            key,
+            Some("msg_1"),
+            Some("1700000000"),
+            Some(&sig),
+            b"{}",
+            1_700_000_000
+        )
+        .is_ok());
         let both = format!("v1,AAAA {sig}");
-        assert!(verify_webhook(key, Some("msg_1"), Some("1700000000"), Some(&both), b"{}", 1_700_000_100).is_ok());
-        assert!(verify_webhook(key, Some("msg_1"), Some("1700000000"), Some(&sig), b"{ }", 1_700_000_000).is_err());
-        assert!(verify_webhook(key, Some("msg_2"), Some("1700000000"), Some(&sig), b"{}", 1_700_000_000).is_err());
-        assert!(verify_webhook(key, Some("msg_1"), Some("1700000000"), Some(&sig), b"{}", 1_700_000_301).is_err());
-        assert!(verify_webhook(key, Some("msg_1"), Some("1700000000"), None, b"{}", 1_700_000_000).is_err());
-        assert!(verify_webhook(key, Some("msg_1"), Some("soon"), Some(&sig), b"{}", 1_700_000_000).is_err());
+        assert!(verify_webhook(
+            key,
+            Some("msg_1"),
+            Some("1700000000"),
+            Some(&both),
+            b"{}",
+            1_700_000_100
+        )
+        .is_ok());
+        assert!(verify_webhook(
+            key,
+            Some("msg_1"),
+            Some("1700000000"),
+            Some(&sig),
+            b"{ }",
+            1_700_000_000
+        )
+        .is_err());
+        assert!(verify_webhook(
+            key,
+            Some("msg_2"),
+            Some("1700000000"),
+            Some(&sig),
+            b"{}",
+            1_700_000_000
+        )
+        .is_err());
+        assert!(verify_webhook(
+            key,
+            Some("msg_1"),
+            Some("1700000000"),
+            Some(&sig),
+            b"{}",
+            1_700_000_301
+        )
+        .is_err());
+        assert!(verify_webhook(
+            key,
+            Some("msg_1"),
+            Some("1700000000"),
+            None,
+            b"{}",
+            1_700_000_000
+        )
+        .is_err());
+        assert!(verify_webhook(
+            key,
+            Some("msg_1"),
+            Some("soon"),
+            Some(&sig),
+            b"{}",
+            1_700_000_000
+        )
+        .is_err());
     }
 
     #[test]

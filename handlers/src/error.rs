@@ -229,6 +229,7 @@ macro_rules! validate {
         if !errors.is_empty() {
             return Err($crate::error::ApiError::Validation(errors));
         }
-        $(let $r = $r.map_err(|e| $crate::error::ApiError::Validation(vec![e]))?;)+
+        // A check that yields `()` (say, accept_terms) is bound but may go unused.
+        $(#[allow(unused_variables)] let $r = $r.map_err(|e| $crate::error::ApiError::Validation(vec![e]))?;)+
     };
 }

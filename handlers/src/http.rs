@@ -268,7 +268,10 @@ mod tests {
             code_of(parse_json(br#"{"email":"a","n":1,"x":0}"#)).0,
             "validation_failed"
         );
-        assert_eq!(code_of(parse_json(br#"{"email":"a"}"#)).0, "validation_failed");
+        assert_eq!(
+            code_of(parse_json(br#"{"email":"a"}"#)).0,
+            "validation_failed"
+        );
         assert_eq!(code_of(parse_json(br#"{"email":"a","n":1}"#)).0, "ok");
         let huge = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(code_of(parse_json(&huge)).0, "payload_too_large");

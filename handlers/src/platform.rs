@@ -112,8 +112,12 @@ pub trait Crypto {
 #[async_trait(?Send)]
 pub trait HttpClient {
     /// POSTs `body` and returns the response status, or why no response came.
-    async fn post(&self, url: &str, headers: &[(String, String)], body: &[u8])
-        -> Result<u16, String>;
+    async fn post(
+        &self,
+        url: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<u16, String>;
 }
 
 /// Everything a route handler may use, for the duration of one request.

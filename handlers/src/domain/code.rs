@@ -24,7 +24,10 @@ impl VerificationCode {
         if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
             Ok(VerificationCode(s.to_owned()))
         } else {
-            Err(Invalid::new("invalid_code_format", "The code is the 6 digits from the email."))
+            Err(Invalid::new(
+                "invalid_code_format",
+                "The code is the 6 digits from the email.",
+            ))
         }
     }
 
@@ -48,7 +51,11 @@ impl VerificationCode {
     /// The stored form: keyed by the server key and bound to its code row, so a leaked table
     /// cannot be brute-forced offline and one row's hash cannot verify another's code.
     pub fn hash(&self, key: &[u8], code_id: &str) -> String {
-        crypto::keyed_hash(key, "verification-code", format!("{code_id}:{}", self.0).as_bytes())
+        crypto::keyed_hash(
+            key,
+            "verification-code",
+            format!("{code_id}:{}", self.0).as_bytes(),
+        )
     }
 }
 
@@ -71,9 +78,15 @@ mod tests {
         for bad in ["", "12345", "1234567", "12a456", "١٢٣٤٥٦", "12 456"] {
             assert!(VerificationCode::parse(bad).is_err(), "{bad:?}");
         }
-        assert_eq!(VerificationCode::generate(&Fixed(7.into())).as_str(), "000007");
+        assert_eq!(
+            VerificationCode::generate(&Fixed(7.into())).as_str(),
+            "000007"
+        );
         // The biased top of the range is skipped, not folded.
-        assert_eq!(VerificationCode::generate(&Fixed(4_294_967_295.into())).as_str(), "000000");
+        assert_eq!(
+            VerificationCode::generate(&Fixed(4_294_967_295.into())).as_str(),
+            "000000"
+        );
     }
 
     #[test]

@@ -27,8 +27,11 @@ impl SessionToken {
     /// Only the shape; whether it is live is the database's answer.
     pub fn parse(raw: &str) -> Option<SessionToken> {
         let body = raw.strip_prefix(SESSION_PREFIX)?;
-        (body.len() == 43 && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-            .then(|| SessionToken(raw.to_owned()))
+        (body.len() == 43
+            && body
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| SessionToken(raw.to_owned()))
     }
 
     pub fn as_str(&self) -> &str {
@@ -67,11 +70,14 @@ impl LinkToken {
     pub fn parse(raw: &str) -> Option<LinkToken> {
         let (id, secret) = raw.split_once('.')?;
         let code_id = crate::domain::ids::parse_uuid(id)?;
-        (secret.len() == 43 && secret.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
-            .then(|| LinkToken {
-                code_id,
-                secret: secret.to_owned(),
-            })
+        (secret.len() == 43
+            && secret
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| LinkToken {
+            code_id,
+            secret: secret.to_owned(),
+        })
     }
 
     pub fn encode(&self) -> String {

@@ -18,7 +18,11 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         .query_param("to")
         .ok_or_else(|| ApiError::field("to", "required", "Give the address as `?to=`."))?;
     let to = Email::parse(&to).map_err(|e| ApiError::Validation(vec![e.at("to")]))?;
-    let rows: Vec<outbox::MailboxRow> = sql::all(ctx.db.run(outbox::list_for_recipient(to.as_str(), 100)).await?)?;
+    let rows: Vec<outbox::MailboxRow> = sql::all(
+        ctx.db
+            .run(outbox::list_for_recipient(to.as_str(), 100))
+            .await?,
+    )?;
     let messages: Vec<serde_json::Value> = rows
         .into_iter()
         .map(|m| {

@@ -18,7 +18,14 @@ use crate::validate;
 const SOURCE: &str = "provisioning";
 
 /// Workspace roles a provisioned person may be given (SPEC 2).
-pub const ROLES: &[&str] = &["owner", "developer_admin", "developer", "merchant_onboarding", "admin", "member"];
+pub const ROLES: &[&str] = &[
+    "owner",
+    "developer_admin",
+    "developer",
+    "merchant_onboarding",
+    "admin",
+    "member",
+];
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -49,18 +56,24 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let email = Email::parse(&body.email).map_err(|e| e.at("email"));
     let workspace_id = match body.workspace_id.as_deref() {
         None => Ok(None),
-        Some(raw) => ids::parse_uuid(raw)
-            .map(Some)
-            .ok_or_else(|| Invalid::new("invalid_id", "workspace_id must be a UUID.").at("workspace_id")),
+        Some(raw) => ids::parse_uuid(raw).map(Some).ok_or_else(|| {
+            Invalid::new("invalid_id", "workspace_id must be a UUID.").at("workspace_id")
+        }),
     };
     let role = match body.role.as_deref() {
         None => Ok(None),
         Some(r) if ROLES.contains(&r) => Ok(Some(r.to_owned())),
-        Some(_) => Err(Invalid::new("unknown_role", format!("role must be one of: {}.", ROLES.join(", "))).at("role")),
+        Some(_) => Err(Invalid::new(
+            "unknown_role",
+            format!("role must be one of: {}.", ROLES.join(", ")),
+        )
+        .at("role")),
     };
     validate!(email, workspace_id, role);
 
-    if !sql::first::<serde_json::Value>(ctx.db.run(webhooks::exists(SOURCE, &message_id)).await?)?.is_none() {
+    if sql::first::<serde_json::Value>(ctx.db.run(webhooks::exists(SOURCE, &message_id)).await?)?
+        .is_some()
+    {
         return Ok(accepted());
     }
     let now = ctx.now();
@@ -74,14 +87,22 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         workspace_id.as_deref(),
         role.as_deref(),
     )];
-    let existing: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
+    let existing: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
     let account_id = match &existing {
         Some(a) => a.id.clone(),
         None => ctx.new_id(),
     };
     if existing.is_none() {
         let username = email.as_str().split('@').next().unwrap_or_default();
-        batch.push(accounts::insert(&account_id, email.as_str(), username, None, "provisioned", now));
+        batch.push(accounts::insert(
+            &account_id,
+            email.as_str(),
+            username,
+            None,
+            "provisioned",
+            now,
+        ));
         batch.push(audit::insert(
             &ctx.new_id(),
             &audit::Entry {
@@ -99,7 +120,11 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let needs_mail = existing.as_ref().is_none_or(|a| !a.is_active());
     if needs_mail && throttle::take_email_slot(ctx, &email).await? {
         let issued = codes::issue(ctx, &account_id, VERIFY_EMAIL, true);
-        let link = mail::verify_link(ctx, &req.origin, &issued.link.as_ref().map(|l| l.encode()).unwrap_or_default());
+        let link = mail::verify_link(
+            ctx,
+            &req.origin,
+            &issued.link.as_ref().map(|l| l.encode()).unwrap_or_default(),
+        );
         batch.extend(issued.queries);
         batch.push(mail::enqueue(
             ctx,

@@ -24,20 +24,27 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let caller = auth::authenticate(ctx, req).await?;
     let body: Body = req.json()?;
     let email = Email::parse(&caller.account.email).map_err(|e| ApiError::Internal(e.detail))?;
-    let current = Password::parse_login(&body.current_password).map_err(|e| e.at("current_password"));
+    let current =
+        Password::parse_login(&body.current_password).map_err(|e| e.at("current_password"));
     let new = Password::parse_for(&body.new_password, &email).map_err(|e| e.at("new_password"));
     validate!(current, new);
 
     let throttle_key = throttle::login_key(ctx, &email);
     throttle::take_login_attempt(ctx, &throttle_key).await?;
-    let account: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_id(&caller.account.id)).await?)?;
+    let account: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_id(&caller.account.id)).await?)?;
     let Some(old_hash) = account.and_then(|a| a.password_hash) else {
         return Err(ApiError::Unauthorized);
     };
     let pepper = &ctx.config.password_pepper.0;
-    let stored = PasswordHash::parse(&old_hash).ok_or_else(|| ApiError::Internal("unreadable password hash".into()))?;
+    let stored = PasswordHash::parse(&old_hash)
+        .ok_or_else(|| ApiError::Internal("unreadable password hash".into()))?;
     if !stored.verify(ctx.crypto, pepper, &current).await? {
-        return Err(ApiError::field("current_password", "incorrect", "This is not your current password."));
+        return Err(ApiError::field(
+            "current_password",
+            "incorrect",
+            "This is not your current password.",
+        ));
     }
     if stored.verify(ctx.crypto, pepper, &new).await? {
         return Err(ApiError::field(
@@ -46,7 +53,9 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             "The new password must differ from the current one.",
         ));
     }
-    let new_hash = PasswordHash::create(ctx.crypto, ctx.rng, pepper, &new).await?.encode();
+    let new_hash = PasswordHash::create(ctx.crypto, ctx.rng, pepper, &new)
+        .await?
+        .encode();
     let results = ctx
         .db
         .batch(vec![

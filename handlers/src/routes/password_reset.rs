@@ -21,7 +21,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let body: Body = req.json()?;
     let email = Email::parse(&body.email).map_err(|e| e.at("email"));
     validate!(email);
-    let account: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
+    let account: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
     // Pending accounts may reset too: that is how a provisioned person sets a first password.
     if let Some(account) = account {
         if throttle::take_email_slot(ctx, &email).await? {
@@ -37,5 +38,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             ctx.db.batch(batch).await?;
         }
     }
-    Ok(Response::json(202, &serde_json::json!({"status": "reset_code_sent"})))
+    Ok(Response::json(
+        202,
+        &serde_json::json!({"status": "reset_code_sent"}),
+    ))
 }

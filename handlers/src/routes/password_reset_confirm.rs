@@ -35,20 +35,27 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let confirmation = if body.new_password == body.new_password_confirmation {
         Ok(())
     } else {
-        Err(Invalid::new("mismatch", "The confirmation is not the same as the new password.")
-            .at("new_password_confirmation"))
+        Err(Invalid::new(
+            "mismatch",
+            "The confirmation is not the same as the new password.",
+        )
+        .at("new_password_confirmation"))
     };
     validate!(email, code, new_password, confirmation);
-    let _ = confirmation;
 
-    let account: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
+    let account: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
     let Some(account) = account else {
         return Err(ApiError::InvalidCode);
     };
     let code_id = codes::check(ctx, &account.id, RESET_PASSWORD, &code).await?;
 
     let pepper = &ctx.config.password_pepper.0;
-    if let Some(current) = account.password_hash.as_deref().and_then(PasswordHash::parse) {
+    if let Some(current) = account
+        .password_hash
+        .as_deref()
+        .and_then(PasswordHash::parse)
+    {
         if current.verify(ctx.crypto, pepper, &new_password).await? {
             return Err(ApiError::field(
                 "new_password",
@@ -57,15 +64,29 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             ));
         }
     }
-    let new_hash = PasswordHash::create(ctx.crypto, ctx.rng, pepper, &new_password).await?.encode();
+    let new_hash = PasswordHash::create(ctx.crypto, ctx.rng, pepper, &new_password)
+        .await?
+        .encode();
     let nonce = codes::nonce(ctx);
     let results = ctx
         .db
         .batch(vec![
             codes::consume(ctx, &code_id, &nonce),
-            accounts::activate_if_consumed(&account.id, ctx.now(), Some(&new_hash), &code_id, &nonce),
+            accounts::activate_if_consumed(
+                &account.id,
+                ctx.now(),
+                Some(&new_hash),
+                &code_id,
+                &nonce,
+            ),
             sessions::delete_all_if_consumed(&account.id, &code_id, &nonce),
-            mail::enqueue_if_consumed(ctx, &account.email, &Mail::PasswordChanged, &code_id, &nonce),
+            mail::enqueue_if_consumed(
+                ctx,
+                &account.email,
+                &Mail::PasswordChanged,
+                &code_id,
+                &nonce,
+            ),
             audit::insert_if_consumed(
                 &ctx.new_id(),
                 &audit::Entry {

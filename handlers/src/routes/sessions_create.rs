@@ -30,10 +30,12 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let throttle_key = throttle::login_key(ctx, &email);
     throttle::take_login_attempt(ctx, &throttle_key).await?;
 
-    let account: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
+    let account: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
     let stored = account.as_ref().and_then(|a| a.password_hash.clone());
     let pepper = &ctx.config.password_pepper.0;
-    let verified = password::verify_or_burn(ctx.crypto, pepper, stored.as_deref(), &password).await?;
+    let verified =
+        password::verify_or_burn(ctx.crypto, pepper, stored.as_deref(), &password).await?;
     let (Some(account), Some(hash)) = (account, verified) else {
         return Err(ApiError::InvalidCredentials);
     };
@@ -60,9 +62,16 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     ];
     if hash.needs_rehash() {
         // Parameters were raised since this hash was made: upgrade it while we have the password.
-        let upgraded = PasswordHash::create(ctx.crypto, ctx.rng, pepper, &password).await?.encode();
+        let upgraded = PasswordHash::create(ctx.crypto, ctx.rng, pepper, &password)
+            .await?
+            .encode();
         if let Some(old) = stored.as_deref() {
-            batch.push(accounts::set_password(&account.id, &upgraded, ctx.now(), old));
+            batch.push(accounts::set_password(
+                &account.id,
+                &upgraded,
+                ctx.now(),
+                old,
+            ));
         }
     }
     ctx.db.batch(batch).await?;

@@ -42,21 +42,35 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         Err(Invalid::new("must_accept", "You must accept the terms of service.").at("accept_terms"))
     };
     validate!(email, username, password, terms);
-    let _ = terms;
 
     // Hash on every path, so the time taken does not tell whether the address exists.
-    let hash = PasswordHash::create(ctx.crypto, ctx.rng, &ctx.config.password_pepper.0, &password)
-        .await?
-        .encode();
-    let existing: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
+    let hash = PasswordHash::create(
+        ctx.crypto,
+        ctx.rng,
+        &ctx.config.password_pepper.0,
+        &password,
+    )
+    .await?
+    .encode();
+    let existing: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
     match existing {
         None => create(ctx, req, &email, &username, &hash).await?,
-        Some(account) if !account.is_active() => refresh_pending(ctx, req, &account, &username, &hash).await?,
+        Some(account) if !account.is_active() => {
+            refresh_pending(ctx, req, &account, &username, &hash).await?
+        }
         Some(account) => {
             if throttle::take_email_slot(ctx, &email).await? {
-                let hint = format!("{}/v1/sessions", ctx.config.public_base_url.as_deref().unwrap_or(&req.origin));
+                let hint = format!(
+                    "{}/v1/sessions",
+                    ctx.config.public_base_url.as_deref().unwrap_or(&req.origin)
+                );
                 ctx.db
-                    .batch(vec![mail::enqueue(ctx, &account.email, &Mail::AccountExists { login_hint: &hint })])
+                    .batch(vec![mail::enqueue(
+                        ctx,
+                        &account.email,
+                        &Mail::AccountExists { login_hint: &hint },
+                    )])
                     .await?;
             }
         }
@@ -64,10 +78,23 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     Ok(accepted())
 }
 
-async fn create(ctx: &Ctx<'_>, req: &Request, email: &Email, username: &Username, hash: &str) -> Result<(), ApiError> {
+async fn create(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    email: &Email,
+    username: &Username,
+    hash: &str,
+) -> Result<(), ApiError> {
     let account_id = ctx.new_id();
     let mut batch = vec![
-        accounts::insert(&account_id, email.as_str(), username.as_str(), Some(hash), "signup", ctx.now()),
+        accounts::insert(
+            &account_id,
+            email.as_str(),
+            username.as_str(),
+            Some(hash),
+            "signup",
+            ctx.now(),
+        ),
         audit::insert(
             &ctx.new_id(),
             &audit::Entry {
@@ -100,7 +127,12 @@ async fn refresh_pending(
     hash: &str,
 ) -> Result<(), ApiError> {
     // Nobody proved this address yet, so the newest signup's details win.
-    let mut batch = vec![accounts::update_pending(&account.id, username.as_str(), hash, ctx.now())];
+    let mut batch = vec![accounts::update_pending(
+        &account.id,
+        username.as_str(),
+        hash,
+        ctx.now(),
+    )];
     let email = Email::parse(&account.email).map_err(|e| ApiError::Internal(e.detail))?;
     if throttle::take_email_slot(ctx, &email).await? {
         batch.extend(verification_mail(ctx, req, &account.id, &email));
@@ -110,7 +142,12 @@ async fn refresh_pending(
 }
 
 /// A new signup code and link (killing the previous ones) and the email that carries them.
-pub fn verification_mail(ctx: &Ctx<'_>, req: &Request, account_id: &str, email: &Email) -> Vec<crate::platform::Query> {
+pub fn verification_mail(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    account_id: &str,
+    email: &Email,
+) -> Vec<crate::platform::Query> {
     let issued = codes::issue(ctx, account_id, VERIFY_EMAIL, true);
     let link_token = issued.link.as_ref().map(|l| l.encode()).unwrap_or_default();
     let link = mail::verify_link(ctx, &req.origin, &link_token);

@@ -21,7 +21,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let body: Body = req.json()?;
     let email = Email::parse(&body.email).map_err(|e| e.at("email"));
     validate!(email);
-    let account: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
+    let account: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
     if let Some(account) = account.filter(|a| !a.is_active()) {
         if throttle::take_email_slot(ctx, &email).await? {
             ctx.db

@@ -29,7 +29,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let code = VerificationCode::parse(&body.code).map_err(|e| e.at("code"));
     validate!(email, code);
 
-    let account: Option<AccountRow> = sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
+    let account: Option<AccountRow> =
+        sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
     // Unknown, already active, or no live code: all the same answer.
     let Some(account) = account.filter(|a| !a.is_active()) else {
         return Err(ApiError::InvalidCode);
@@ -46,11 +47,17 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             ))
         }
         (None, Some(raw)) => {
-            let password = Password::parse_for(raw, &email).map_err(|e| ApiError::Validation(vec![e.at("password")]))?;
+            let password = Password::parse_for(raw, &email)
+                .map_err(|e| ApiError::Validation(vec![e.at("password")]))?;
             Some(
-                PasswordHash::create(ctx.crypto, ctx.rng, &ctx.config.password_pepper.0, &password)
-                    .await?
-                    .encode(),
+                PasswordHash::create(
+                    ctx.crypto,
+                    ctx.rng,
+                    &ctx.config.password_pepper.0,
+                    &password,
+                )
+                .await?
+                .encode(),
             )
         }
         (Some(_), Some(_)) => {

@@ -24,7 +24,11 @@ pub fn invalid_page() -> Response {
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
-    let Some(link) = req.query_param("token").as_deref().and_then(LinkToken::parse) else {
+    let Some(link) = req
+        .query_param("token")
+        .as_deref()
+        .and_then(LinkToken::parse)
+    else {
         return Ok(invalid_page());
     };
     let live = match codes::check_link(ctx, &link, VERIFY_EMAIL).await {
@@ -64,7 +68,10 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         200,
         pages::message(
             "Your email address is verified",
-            &format!("{} is verified. You can now sign in to devcenter.", live.email),
+            &format!(
+                "{} is verified. You can now sign in to devcenter.",
+                live.email
+            ),
         ),
     ))
 }
@@ -95,7 +102,11 @@ pub fn password_form(ctx: &Ctx<'_>, token: &str, email: &str, errors: &[String])
     );
     let status = if errors.is_empty() { 200 } else { 422 };
     let mut response = Response::html(status, pages::page("Set your password", &body));
-    let secure = if ctx.config.is_development() { "" } else { "; Secure" };
+    let secure = if ctx.config.is_development() {
+        ""
+    } else {
+        "; Secure"
+    };
     response.add_header(
         "set-cookie",
         format!("{CSRF_COOKIE}={csrf}; Path=/v1/signup/verify-link; Max-Age=3600; HttpOnly; SameSite=Strict{secure}"),

@@ -24,9 +24,9 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let Some(link) = LinkToken::parse(field("token")) else {
         return Ok(invalid_page());
     };
-    let csrf_ok = req
-        .cookie(CSRF_COOKIE)
-        .is_some_and(|c| !c.is_empty() && crypto::ct_eq(c.as_bytes(), field("csrf_token").as_bytes()));
+    let csrf_ok = req.cookie(CSRF_COOKIE).is_some_and(|c| {
+        !c.is_empty() && crypto::ct_eq(c.as_bytes(), field("csrf_token").as_bytes())
+    });
     if !csrf_ok {
         return Ok(Response::html(
             403,
@@ -43,7 +43,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     };
     let email = Email::parse(&live.email).map_err(|e| ApiError::Internal(e.detail))?;
     let mut errors = Vec::new();
-    let password = Password::parse_for(field("password"), &email).map_err(|e| errors.push(e.detail));
+    let password =
+        Password::parse_for(field("password"), &email).map_err(|e| errors.push(e.detail));
     if field("password") != field("password_confirmation") {
         errors.push("The two passwords are not the same.".to_owned());
     }
@@ -51,15 +52,26 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         Ok(p) if errors.is_empty() => p,
         _ => return Ok(password_form(ctx, &link.encode(), &live.email, &errors)),
     };
-    let hash = PasswordHash::create(ctx.crypto, ctx.rng, &ctx.config.password_pepper.0, &password)
-        .await?
-        .encode();
+    let hash = PasswordHash::create(
+        ctx.crypto,
+        ctx.rng,
+        &ctx.config.password_pepper.0,
+        &password,
+    )
+    .await?
+    .encode();
     let nonce = codes::nonce(ctx);
     let results = ctx
         .db
         .batch(vec![
             codes::consume(ctx, &live.id, &nonce),
-            accounts::activate_if_consumed(&live.account_id, ctx.now(), Some(&hash), &live.id, &nonce),
+            accounts::activate_if_consumed(
+                &live.account_id,
+                ctx.now(),
+                Some(&hash),
+                &live.id,
+                &nonce,
+            ),
             audit::insert_if_consumed(
                 &ctx.new_id(),
                 &audit::Entry {
@@ -83,7 +95,10 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         200,
         pages::message(
             "Your password is set",
-            &format!("{} is verified and its password is set. You can now sign in to devcenter.", live.email),
+            &format!(
+                "{} is verified and its password is set. You can now sign in to devcenter.",
+                live.email
+            ),
         ),
     ))
 }

@@ -23,7 +23,10 @@ pub async fn authenticate(ctx: &Ctx<'_>, req: &Request) -> Result<Caller, ApiErr
         .ok_or(ApiError::Unauthorized)?;
     let row: Option<SessionAccountRow> = sql::first(
         ctx.db
-            .run(sessions::find_live_by_token(&token.hash(&ctx.config.token_key.0), ctx.now()))
+            .run(sessions::find_live_by_token(
+                &token.hash(&ctx.config.token_key.0),
+                ctx.now(),
+            ))
             .await?,
     )?;
     match row {
@@ -61,7 +64,13 @@ impl NewSession {
         )
     }
 
-    pub fn insert_if_consumed(&self, ctx: &Ctx<'_>, account_id: &str, code_id: &str, nonce: &str) -> Query {
+    pub fn insert_if_consumed(
+        &self,
+        ctx: &Ctx<'_>,
+        account_id: &str,
+        code_id: &str,
+        nonce: &str,
+    ) -> Query {
         sessions::insert_if_consumed(
             &self.id,
             &self.token.hash(&ctx.config.token_key.0),

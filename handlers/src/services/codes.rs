@@ -53,7 +53,12 @@ pub async fn check(
 ) -> Result<String, ApiError> {
     let reserved: Option<codes::ReservedCode> = sql::first(
         ctx.db
-            .run(codes::reserve_attempt(account_id, purpose, ctx.now(), MAX_CODE_ATTEMPTS))
+            .run(codes::reserve_attempt(
+                account_id,
+                purpose,
+                ctx.now(),
+                MAX_CODE_ATTEMPTS,
+            ))
             .await?,
     )?;
     let Some(reserved) = reserved else {
@@ -69,10 +74,18 @@ pub async fn check(
 
 /// The live code row a link points at, if the link's secret matches; a wrong secret for a
 /// live row counts as a failed attempt on it.
-pub async fn check_link(ctx: &Ctx<'_>, link: &LinkToken, purpose: &str) -> Result<codes::LiveLink, ApiError> {
+pub async fn check_link(
+    ctx: &Ctx<'_>,
+    link: &LinkToken,
+    purpose: &str,
+) -> Result<codes::LiveLink, ApiError> {
     let live: Option<codes::LiveLink> = sql::first(
         ctx.db
-            .run(codes::find_live_by_id(&link.code_id, ctx.now(), MAX_CODE_ATTEMPTS))
+            .run(codes::find_live_by_id(
+                &link.code_id,
+                ctx.now(),
+                MAX_CODE_ATTEMPTS,
+            ))
             .await?,
     )?;
     let Some(live) = live else {

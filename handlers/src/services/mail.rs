@@ -87,15 +87,39 @@ pub fn enqueue(ctx: &Ctx<'_>, to: &str, mail: &Mail<'_>) -> Query {
     let (template, subject, text, data) = mail.render();
     let id = ctx.new_id();
     ctx.new_mail.borrow_mut().push(id.clone());
-    outbox::insert(&id, to, template, &subject, &text, &data.to_string(), ctx.now())
+    outbox::insert(
+        &id,
+        to,
+        template,
+        &subject,
+        &text,
+        &data.to_string(),
+        ctx.now(),
+    )
 }
 
 /// Like [`enqueue`], but written only if this request consumed the code `code_id`.
-pub fn enqueue_if_consumed(ctx: &Ctx<'_>, to: &str, mail: &Mail<'_>, code_id: &str, nonce: &str) -> Query {
+pub fn enqueue_if_consumed(
+    ctx: &Ctx<'_>,
+    to: &str,
+    mail: &Mail<'_>,
+    code_id: &str,
+    nonce: &str,
+) -> Query {
     let (template, subject, text, data) = mail.render();
     let id = ctx.new_id();
     ctx.new_mail.borrow_mut().push(id.clone());
-    outbox::insert_if_consumed(&id, to, template, &subject, &text, &data.to_string(), ctx.now(), code_id, nonce)
+    outbox::insert_if_consumed(
+        &id,
+        to,
+        template,
+        &subject,
+        &text,
+        &data.to_string(),
+        ctx.now(),
+        code_id,
+        nonce,
+    )
 }
 
 /// The absolute verification link for a link token.
@@ -115,7 +139,11 @@ pub struct DeliveryReport {
 }
 
 /// Delivers these messages now if they are due (a request's own mail, after it answered).
-pub async fn deliver(ctx: &Ctx<'_>, http: &dyn HttpClient, ids: &[String]) -> Result<DeliveryReport, ApiError> {
+pub async fn deliver(
+    ctx: &Ctx<'_>,
+    http: &dyn HttpClient,
+    ids: &[String],
+) -> Result<DeliveryReport, ApiError> {
     let mut report = DeliveryReport::default();
     let Some(url) = ctx.config.email_webhook_url.clone() else {
         return Ok(report); // development without a webhook: the outbox is the mailbox
@@ -149,7 +177,8 @@ async fn deliver_one(
     let Some(msg) = claimed else {
         return Ok(()); // not due, already sent, or someone else is on it
     };
-    let data: serde_json::Value = serde_json::from_str(&msg.data_json).unwrap_or_else(|_| json!({}));
+    let data: serde_json::Value =
+        serde_json::from_str(&msg.data_json).unwrap_or_else(|_| json!({}));
     let body = json!({
         "id": msg.id,
         "to": msg.to_address,
@@ -161,7 +190,12 @@ async fn deliver_one(
     })
     .to_string();
     let timestamp = now / 1000;
-    let signature = crypto::webhook_signature(&ctx.config.email_webhook_secret.0, &msg.id, timestamp, body.as_bytes());
+    let signature = crypto::webhook_signature(
+        &ctx.config.email_webhook_secret.0,
+        &msg.id,
+        timestamp,
+        body.as_bytes(),
+    );
     let headers = vec![
         ("content-type".to_owned(), "application/json".to_owned()),
         ("webhook-id".to_owned(), msg.id.clone()),

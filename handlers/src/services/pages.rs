@@ -31,7 +31,10 @@ pub fn page(title: &str, body_html: &str) -> String {
 }
 
 pub fn message(title: &str, text: &str) -> String {
-    page(title, &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text)))
+    page(
+        title,
+        &format!("<h1>{}</h1><p>{}</p>", escape(title), escape(text)),
+    )
 }
 
 #[cfg(test)]
@@ -40,7 +43,10 @@ mod tests {
 
     #[test]
     fn escapes_markup() {
-        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape("<a href=\"x\">'&'</a>"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
         assert!(message("<t>", "<script>").contains("&lt;script&gt;"));
     }
 }

@@ -48,8 +48,11 @@ pub fn clear(key: &str) -> crate::platform::Query {
 
 pub async fn take_login_attempt(ctx: &Ctx<'_>, key: &str) -> Result<(), ApiError> {
     let now = ctx.now();
-    let window: Option<throttle::LoginWindow> =
-        sql::first(ctx.db.run(throttle::take_login_attempt(key, now, LOGIN_WINDOW_MS)).await?)?;
+    let window: Option<throttle::LoginWindow> = sql::first(
+        ctx.db
+            .run(throttle::take_login_attempt(key, now, LOGIN_WINDOW_MS))
+            .await?,
+    )?;
     match window {
         Some(w) if w.attempts > LOGIN_MAX_FAILURES => {
             let retry_ms = (w.window_start + LOGIN_WINDOW_MS - now).max(1000);

@@ -48,24 +48,56 @@ pub fn find_by_id(id: &str) -> Query {
     q(FIND_BY_ID, vec![id.into()])
 }
 
-pub fn insert(id: &str, email: &str, username: &str, password_hash: Option<&str>, origin: &str, now: i64) -> Query {
+pub fn insert(
+    id: &str,
+    email: &str,
+    username: &str,
+    password_hash: Option<&str>,
+    origin: &str,
+    now: i64,
+) -> Query {
     q(
         INSERT,
-        vec![id.into(), email.into(), username.into(), password_hash.into(), origin.into(), now.into()],
+        vec![
+            id.into(),
+            email.into(),
+            username.into(),
+            password_hash.into(),
+            origin.into(),
+            now.into(),
+        ],
     )
 }
 
 pub fn update_pending(id: &str, username: &str, password_hash: &str, now: i64) -> Query {
-    q(UPDATE_PENDING, vec![id.into(), username.into(), password_hash.into(), now.into()])
+    q(
+        UPDATE_PENDING,
+        vec![id.into(), username.into(), password_hash.into(), now.into()],
+    )
 }
 
-pub fn activate_if_consumed(id: &str, now: i64, password_hash: Option<&str>, code_id: &str, nonce: &str) -> Query {
+pub fn activate_if_consumed(
+    id: &str,
+    now: i64,
+    password_hash: Option<&str>,
+    code_id: &str,
+    nonce: &str,
+) -> Query {
     q(
         ACTIVATE_IF_CONSUMED,
-        vec![id.into(), now.into(), password_hash.into(), code_id.into(), nonce.into()],
+        vec![
+            id.into(),
+            now.into(),
+            password_hash.into(),
+            code_id.into(),
+            nonce.into(),
+        ],
     )
 }
 
 pub fn set_password(id: &str, new_hash: &str, now: i64, old_hash: &str) -> Query {
-    q(SET_PASSWORD, vec![id.into(), new_hash.into(), now.into(), old_hash.into()])
+    q(
+        SET_PASSWORD,
+        vec![id.into(), new_hash.into(), now.into(), old_hash.into()],
+    )
 }

@@ -25,7 +25,14 @@ pub fn insert(id: &str, entry: &Entry<'_>, request_id: &str, now: i64) -> Query 
     q(INSERT, params(id, entry, request_id, now))
 }
 
-pub fn insert_if_consumed(id: &str, entry: &Entry<'_>, request_id: &str, now: i64, code_id: &str, nonce: &str) -> Query {
+pub fn insert_if_consumed(
+    id: &str,
+    entry: &Entry<'_>,
+    request_id: &str,
+    now: i64,
+    code_id: &str,
+    nonce: &str,
+) -> Query {
     let mut p = params(id, entry, request_id, now);
     p.push(code_id.into());
     p.push(nonce.into());

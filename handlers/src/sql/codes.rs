@@ -50,7 +50,10 @@ pub struct LiveLink {
 }
 
 pub fn supersede_live(account_id: &str, purpose: &str, now: i64) -> Query {
-    q(SUPERSEDE_LIVE, vec![account_id.into(), purpose.into(), now.into()])
+    q(
+        SUPERSEDE_LIVE,
+        vec![account_id.into(), purpose.into(), now.into()],
+    )
 }
 
 pub fn insert(
@@ -77,11 +80,22 @@ pub fn insert(
 }
 
 pub fn reserve_attempt(account_id: &str, purpose: &str, now: i64, max_attempts: i64) -> Query {
-    q(RESERVE_ATTEMPT, vec![account_id.into(), purpose.into(), now.into(), max_attempts.into()])
+    q(
+        RESERVE_ATTEMPT,
+        vec![
+            account_id.into(),
+            purpose.into(),
+            now.into(),
+            max_attempts.into(),
+        ],
+    )
 }
 
 pub fn find_live_by_id(id: &str, now: i64, max_attempts: i64) -> Query {
-    q(FIND_LIVE_BY_ID, vec![id.into(), now.into(), max_attempts.into()])
+    q(
+        FIND_LIVE_BY_ID,
+        vec![id.into(), now.into(), max_attempts.into()],
+    )
 }
 
 pub fn count_attempt(id: &str) -> Query {

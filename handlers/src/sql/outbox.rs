@@ -64,10 +64,26 @@ pub struct StatusRow {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn insert(id: &str, to: &str, template: &str, subject: &str, text: &str, data_json: &str, now: i64) -> Query {
+pub fn insert(
+    id: &str,
+    to: &str,
+    template: &str,
+    subject: &str,
+    text: &str,
+    data_json: &str,
+    now: i64,
+) -> Query {
     q(
         INSERT,
-        vec![id.into(), to.into(), template.into(), subject.into(), text.into(), data_json.into(), now.into()],
+        vec![
+            id.into(),
+            to.into(),
+            template.into(),
+            subject.into(),
+            text.into(),
+            data_json.into(),
+            now.into(),
+        ],
     )
 }
 
@@ -120,7 +136,15 @@ pub fn redact(id: &str) -> Query {
 }
 
 pub fn mark_failed_try(id: &str, error: &str, next_attempt_at: i64, max_attempts: i64) -> Query {
-    q(MARK_FAILED_TRY, vec![id.into(), error.into(), next_attempt_at.into(), max_attempts.into()])
+    q(
+        MARK_FAILED_TRY,
+        vec![
+            id.into(),
+            error.into(),
+            next_attempt_at.into(),
+            max_attempts.into(),
+        ],
+    )
 }
 
 pub fn delete_old(before: i64) -> Query {

@@ -34,7 +34,16 @@ pub struct SessionAccountRow {
 }
 
 pub fn insert(id: &str, token_hash: &str, account_id: &str, now: i64, expires_at: i64) -> Query {
-    q(INSERT, vec![id.into(), token_hash.into(), account_id.into(), now.into(), expires_at.into()])
+    q(
+        INSERT,
+        vec![
+            id.into(),
+            token_hash.into(),
+            account_id.into(),
+            now.into(),
+            expires_at.into(),
+        ],
+    )
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -74,11 +83,17 @@ pub fn delete_all_for_account(account_id: &str) -> Query {
 }
 
 pub fn delete_all_if_consumed(account_id: &str, code_id: &str, nonce: &str) -> Query {
-    q(DELETE_ALL_IF_CONSUMED, vec![account_id.into(), code_id.into(), nonce.into()])
+    q(
+        DELETE_ALL_IF_CONSUMED,
+        vec![account_id.into(), code_id.into(), nonce.into()],
+    )
 }
 
 pub fn delete_others(account_id: &str, keep_session_id: &str) -> Query {
-    q(DELETE_OTHERS, vec![account_id.into(), keep_session_id.into()])
+    q(
+        DELETE_OTHERS,
+        vec![account_id.into(), keep_session_id.into()],
+    )
 }
 
 pub fn delete_expired(now: i64) -> Query {

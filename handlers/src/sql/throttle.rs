@@ -35,15 +35,30 @@ pub struct LoginWindow {
     pub window_start: i64,
 }
 
-pub fn take_email_slot(address_hash: &str, now: i64, min_gap_ms: i64, window_ms: i64, max_in_window: i64) -> Query {
+pub fn take_email_slot(
+    address_hash: &str,
+    now: i64,
+    min_gap_ms: i64,
+    window_ms: i64,
+    max_in_window: i64,
+) -> Query {
     q(
         TAKE_EMAIL_SLOT,
-        vec![address_hash.into(), now.into(), min_gap_ms.into(), window_ms.into(), max_in_window.into()],
+        vec![
+            address_hash.into(),
+            now.into(),
+            min_gap_ms.into(),
+            window_ms.into(),
+            max_in_window.into(),
+        ],
     )
 }
 
 pub fn take_login_attempt(email_hash: &str, now: i64, window_ms: i64) -> Query {
-    q(TAKE_LOGIN_ATTEMPT, vec![email_hash.into(), now.into(), window_ms.into()])
+    q(
+        TAKE_LOGIN_ATTEMPT,
+        vec![email_hash.into(), now.into(), window_ms.into()],
+    )
 }
 
 pub fn clear_login(email_hash: &str) -> Query {
