@@ -699,24 +699,40 @@ pub fn create_account_with(email: &str, username: &str, password: &str) -> Accou
     }
 }
 
-/// Requests a password reset and returns the newest reset code. If the Worker sent no new
-/// email because a code email went to the address less than 60 s ago (the per-address limit),
-/// waits the minute out and asks once more.
+/// Runs `action` (which must answer 2xx) and returns the newest `template` message it caused.
+/// The Worker sends at most one email per address per 60 s (SPEC 3.1): if `action` caused no
+/// email because one went to the address less than a minute ago, waits the minute out and
+/// runs `action` once more.
 #[track_caller]
-pub fn request_reset_code(email: &str) -> String {
-    let before = mails(email, "password_reset").len();
+pub fn expect_new_mail(email: &str, template: &str, action: impl Fn() -> Resp) -> Value {
+    let before = mails(email, template).len();
     for attempt in 0..2 {
-        let r = post_json("/v1/password-reset", &json!({"email": email}));
-        assert_json(&r, 202, &json!({"status": "reset_code_sent"}));
-        let now = mails(email, "password_reset");
+        let r = action();
+        assert!(
+            (200..300).contains(&r.status),
+            "{template} trigger: {}",
+            r.describe()
+        );
+        let now = mails(email, template);
         if now.len() > before {
-            return code_of(&now[0]);
+            return now[0].clone();
         }
         if attempt == 0 {
             std::thread::sleep(Duration::from_secs(62));
         }
     }
-    panic!("no password_reset email for {email} even after waiting out 60 s");
+    panic!("no {template} email for {email} even after waiting out 60 s");
+}
+
+/// Requests a password reset (checking the 202 body) and returns the new reset code.
+#[track_caller]
+pub fn request_reset_code(email: &str) -> String {
+    let msg = expect_new_mail(email, "password_reset", || {
+        let r = post_json("/v1/password-reset", &json!({"email": email}));
+        assert_json(&r, 202, &json!({"status": "reset_code_sent"}));
+        r
+    });
+    code_of(&msg)
 }
 
 // ---------------------------------------------------------------------------------------------

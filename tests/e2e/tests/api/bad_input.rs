@@ -242,11 +242,61 @@ fn check(route: &str, c: &Case, r: &Resp) {
     }
 }
 
-/// Runs the matrix against `path` with extra headers (e.g. authorization).
-fn run(path: &str, base: &Value, field: &'static str, extra: &[(&str, &str)]) {
-    for c in matrix(base, field) {
-        let r = post_raw_with(path, c.content_type, &c.body, extra);
-        check(path, &c, &r);
+/// Collects failures so that one failing case does not hide the others; the side-effect
+/// checks of a test run after all cases, then [`Soft::finish`] reports every failure.
+#[derive(Default)]
+struct Soft {
+    total: usize,
+    failures: Vec<String>,
+}
+
+impl Soft {
+    fn check(&mut self, f: impl FnOnce()) {
+        self.total += 1;
+        if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            self.failures.push(msg);
+        }
+    }
+
+    fn cases(&mut self, route: &str, cases: &[Case], send: impl Fn(&Case) -> Resp) {
+        for c in cases {
+            self.check(|| check(route, c, &send(c)));
+        }
+    }
+
+    /// The matrix for each of `fields` against `path` with extra headers (e.g. authorization).
+    fn matrix(
+        &mut self,
+        path: &str,
+        base: &Value,
+        fields: &[&'static str],
+        extra: &[(&str, &str)],
+    ) {
+        for field in fields {
+            let mut cases = matrix(base, field);
+            for c in &mut cases {
+                c.name = format!("{field}: {}", c.name);
+            }
+            self.cases(path, &cases, |c| {
+                post_raw_with(path, c.content_type, &c.body, extra)
+            });
+        }
+    }
+
+    #[track_caller]
+    fn finish(self) {
+        assert!(
+            self.failures.is_empty(),
+            "{} of {} bad-input checks failed:\n{}",
+            self.failures.len(),
+            self.total,
+            self.failures.join("\n")
+        );
     }
 }
 
@@ -255,23 +305,25 @@ fn bad_input_signup() {
     let email = unique_email("bad-signup");
     let base =
         json!({"email": email, "username": "Bad", "password": PASSWORD, "accept_terms": true});
-    run("/v1/signup", &base, "email", &[]);
-    run("/v1/signup", &base, "password", &[]);
-    run("/v1/signup", &base, "username", &[]);
-    let over_long = json!({"email": format!("{}@example.test", "a".repeat(10_000)), "username": "Bad", "password": PASSWORD, "accept_terms": true});
-    assert_field_error(&post_json("/v1/signup", &over_long), "email", None);
-    let long_name = json!({"email": email, "username": "n".repeat(10_000), "password": PASSWORD, "accept_terms": true});
-    assert_field_error(&post_json("/v1/signup", &long_name), "username", None);
-    let long_pw = json!({"email": email, "username": "Bad", "password": "p".repeat(10_000), "accept_terms": true});
-    assert_field_error(
-        &post_json("/v1/signup", &long_pw),
-        "password",
-        Some("too_long"),
-    );
+    let mut soft = Soft::default();
+    soft.matrix("/v1/signup", &base, &["email", "password", "username"], &[]);
+    soft.check(|| {
+        let over_long = json!({"email": format!("{}@example.test", "a".repeat(10_000)), "username": "Bad", "password": PASSWORD, "accept_terms": true});
+        assert_field_error(&post_json("/v1/signup", &over_long), "email", None);
+    });
+    soft.check(|| {
+        let long_name = json!({"email": email, "username": "n".repeat(10_000), "password": PASSWORD, "accept_terms": true});
+        assert_field_error(&post_json("/v1/signup", &long_name), "username", None);
+    });
+    soft.check(|| {
+        let long_pw = json!({"email": email, "username": "Bad", "password": "p".repeat(10_000), "accept_terms": true});
+        assert_field_error(&post_json("/v1/signup", &long_pw), "password", Some("too_long"));
+    });
     // Nothing written: no email, no account.
     assert_eq!(mailbox(&email), Vec::<Value>::new());
     assert_problem(&login(&email, PASSWORD), 401, "invalid_credentials");
     create_account_with(&email, "Bad", PASSWORD);
+    soft.finish();
 }
 
 #[test]
@@ -279,16 +331,24 @@ fn bad_input_resend() {
     let email = unique_email("bad-resend");
     assert_eq!(signup(&email, "R", PASSWORD).status, 202);
     let code = code_of(&latest_mail(&email, "signup_verification"));
-    run("/v1/signup/resend", &json!({"email": email}), "email", &[]);
-    let over_long = json!({"email": format!("{}@example.test", "a".repeat(10_000))});
-    assert_field_error(&post_json("/v1/signup/resend", &over_long), "email", None);
-    assert_field_error(
-        &post_json("/v1/signup/resend", &json!({"email": "nope"})),
-        "email",
-        None,
+    let mut soft = Soft::default();
+    soft.matrix(
+        "/v1/signup/resend",
+        &json!({"email": email}),
+        &["email"],
+        &[],
     );
+    soft.check(|| {
+        let over_long = json!({"email": format!("{}@example.test", "a".repeat(10_000))});
+        assert_field_error(&post_json("/v1/signup/resend", &over_long), "email", None);
+    });
+    soft.check(|| {
+        let r = post_json("/v1/signup/resend", &json!({"email": "nope"}));
+        assert_field_error(&r, "email", None);
+    });
     assert_eq!(mailbox(&email).len(), 1);
     assert_eq!(verify(&email, &code).status, 201);
+    soft.finish();
 }
 
 #[test]
@@ -299,45 +359,50 @@ fn bad_input_verify() {
     // The base body carries the right code: a route that wrongly accepted any case would
     // verify the account, and the final check would fail.
     let base = json!({"email": email, "code": code});
-    run("/v1/signup/verify", &base, "email", &[]);
-    run("/v1/signup/verify", &base, "code", &[]);
+    let mut soft = Soft::default();
+    soft.matrix("/v1/signup/verify", &base, &["email", "code"], &[]);
     assert_problem(&login(&email, PASSWORD), 403, "email_not_verified");
     // Bad input spent neither the code nor its attempts.
     let r = verify(&email, &code);
     assert_eq!(r.status, 201, "{}", r.describe());
+    soft.finish();
 }
 
 #[test]
 fn bad_input_login() {
     let acct = create_account("bad-login");
     let base = json!({"email": acct.email, "password": PASSWORD});
-    run("/v1/sessions", &base, "email", &[]);
-    run("/v1/sessions", &base, "password", &[]);
-    let over_long =
-        json!({"email": format!("{}@example.test", "a".repeat(10_000)), "password": PASSWORD});
-    let r = post_json("/v1/sessions", &over_long);
-    assert!(r.status == 401 || r.status == 422, "{}", r.describe());
-    assert_problem_shape(&r);
+    let mut soft = Soft::default();
+    soft.matrix("/v1/sessions", &base, &["email", "password"], &[]);
+    soft.check(|| {
+        let over_long =
+            json!({"email": format!("{}@example.test", "a".repeat(10_000)), "password": PASSWORD});
+        let r = post_json("/v1/sessions", &over_long);
+        assert!(r.status == 401 || r.status == 422, "{}", r.describe());
+        assert_problem_shape(&r);
+    });
     // None of that counted as a failed login (there were more than 10).
     login_ok(&acct.email, PASSWORD);
+    soft.finish();
 }
 
 #[test]
 fn bad_input_password_reset() {
     let acct = create_account("bad-reset");
-    run(
+    let mut soft = Soft::default();
+    soft.matrix(
         "/v1/password-reset",
         &json!({"email": acct.email}),
-        "email",
+        &["email"],
         &[],
     );
-    assert_field_error(
-        &post_json("/v1/password-reset", &json!({"email": "a@"})),
-        "email",
-        None,
-    );
+    soft.check(|| {
+        let r = post_json("/v1/password-reset", &json!({"email": "a@"}));
+        assert_field_error(&r, "email", None);
+    });
     assert!(mails(&acct.email, "password_reset").is_empty());
     login_ok(&acct.email, PASSWORD);
+    soft.finish();
 }
 
 #[test]
@@ -351,12 +416,11 @@ fn bad_input_password_reset_confirm() {
         "new_password": new,
         "new_password_confirmation": new,
     });
-    run("/v1/password-reset/confirm", &base, "code", &[]);
-    run("/v1/password-reset/confirm", &base, "new_password", &[]);
-    run(
+    let mut soft = Soft::default();
+    soft.matrix(
         "/v1/password-reset/confirm",
         &base,
-        "new_password_confirmation",
+        &["email", "code", "new_password", "new_password_confirmation"],
         &[],
     );
     assert_eq!(get_auth("/v1/me", &acct.token).status, 200);
@@ -369,6 +433,7 @@ fn bad_input_password_reset_confirm() {
         "the code survived the bad input: {}",
         r.describe()
     );
+    soft.finish();
 }
 
 #[test]
@@ -377,36 +442,34 @@ fn bad_input_change_password() {
     let other = login_ok(&acct.email, PASSWORD);
     let auth = format!("Bearer {}", acct.token);
     let base = json!({"current_password": PASSWORD, "new_password": "the new passphrase 43"});
-    run(
+    let mut soft = Soft::default();
+    soft.matrix(
         "/v1/me/password",
         &base,
-        "current_password",
-        &[("authorization", &auth)],
-    );
-    run(
-        "/v1/me/password",
-        &base,
-        "new_password",
+        &["current_password", "new_password"],
         &[("authorization", &auth)],
     );
     assert_eq!(get_auth("/v1/me", &other).status, 200);
     login_ok(&acct.email, PASSWORD);
     assert!(mails(&acct.email, "password_changed").is_empty());
+    soft.finish();
 }
 
 #[test]
 fn bad_input_provisioning_signed() {
     let email = unique_email("bad-prov");
-    for c in matrix(&json!({"email": email, "role": "developer"}), "email") {
+    let cases = matrix(&json!({"email": email, "role": "developer"}), "email");
+    let mut soft = Soft::default();
+    soft.cases("/v1/hooks/provisioning", &cases, |c| {
         let id = webhook_id();
         let ts = now_unix().to_string();
         let sig = sign_webhook(&provisioning_key(), &id, &ts, &c.body);
-        let r = provisioning_raw(Some(&id), Some(&ts), Some(&sig), c.content_type, &c.body);
-        check("/v1/hooks/provisioning", &c, &r);
-    }
+        provisioning_raw(Some(&id), Some(&ts), Some(&sig), c.content_type, &c.body)
+    });
     assert_eq!(mailbox(&email), Vec::<Value>::new());
     // Still provisionable.
     provision(&email);
+    soft.finish();
 }
 
 /// A raw HTTP/1.1 exchange (for framing ureq will not produce); returns (status, body).
