@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# Runs the end-to-end suite (tests/e2e, crate devcenter-e2e) against a real `wrangler dev`.
+# Builds nothing itself: `make test-e2e` / `make test` build the Worker first.
+#
+# Each run gets free ports, a fresh temporary state folder (local D1 + KV), its own freshly
+# generated secrets file, the D1 migrations, and wrangler dev with:
+#   --var EMAIL_WEBHOOK_URL:http://127.0.0.1:$SINK_PORT/email --var OUTBOX_BACKOFF_BASE_SECS:1
+#   --var OUTBOX_MAX_ATTEMPTS:3 --test-scheduled
+# The suite gets DEVCENTER_URL, DEVCENTER_SINK_PORT (it serves the email webhook there itself),
+# DEVCENTER_DEV_VARS (the secrets file wrangler uses), CHROMEDRIVER_URL and CHROME_BIN.
+# wrangler (with its workerd) and chromedriver are stopped on exit, also when tests fail.
+#
+# Environment: E2E_TEST_ARGS (extra args after `--`, e.g. a test name filter),
+#              E2E_WAIT_SECS (how long to wait for /healthz, default 180),
+#              E2E_KEEP=1 (keep the temp folder with logs and state for inspection).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$REPO_ROOT"
+
+[ -x "$WRANGLER" ] || die "wrangler missing: run 'make tools' (or scripts/install-tools.sh)"
+[ -f build/worker/shim.mjs ] || die "the Worker is not built: run 'make worker' first"
+command -v chromedriver >/dev/null 2>&1 ||
+    die "chromedriver missing: run 'make tools-browser' (scripts/install-tools.sh --browser)"
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/devcenter-e2e.XXXXXX")"
+state="$tmp/state"
+dev_vars="$tmp/dev.vars"
+wrangler_log="$tmp/wrangler.log"
+chromedriver_log="$tmp/chromedriver.log"
+WRANGLER_PID=""
+chromedriver_pid=""
+
+cleanup() {
+    local status=$?
+    trap - EXIT INT TERM
+    stop_pgroup "$WRANGLER_PID"
+    stop_pgroup "$chromedriver_pid"
+    if [ "${E2E_KEEP:-0}" = 1 ]; then
+        say "kept $tmp (wrangler.log, chromedriver.log, state/)"
+    else
+        rm -rf "$tmp"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+read -r port sink_port cd_port < <(free_ports 3) || true
+[ -n "${cd_port:-}" ] || die "could not find free ports"
+
+# Compile the suite before anything is started, so compile time never counts against a timeout.
+say "compiling the end-to-end suite"
+cargo test -p devcenter-e2e --no-run
+
+scripts/dev-secrets.sh "$dev_vars" 2>/dev/null
+
+say "applying D1 migrations to a fresh state folder"
+if ! apply_migrations "$state" >"$tmp/migrations.log" 2>&1; then
+    cat "$tmp/migrations.log" >&2
+    die "D1 migrations failed"
+fi
+
+say "starting wrangler dev on 127.0.0.1:$port (email sink port $sink_port)"
+start_wrangler "$wrangler_log" "$port" "$state" "$dev_vars" \
+    --var "EMAIL_WEBHOOK_URL:http://127.0.0.1:$sink_port/email" \
+    --var OUTBOX_BACKOFF_BASE_SECS:1 \
+    --var OUTBOX_MAX_ATTEMPTS:3
+if ! wait_http "http://127.0.0.1:$port/healthz" "${E2E_WAIT_SECS:-180}" "$WRANGLER_PID"; then
+    printf '\n---- wrangler log (%s) ----\n' "$wrangler_log" >&2
+    cat "$wrangler_log" >&2
+    die "wrangler dev did not answer /healthz on port $port"
+fi
+
+say "starting chromedriver on 127.0.0.1:$cd_port"
+setsid chromedriver --port="$cd_port" >"$chromedriver_log" 2>&1 </dev/null &
+chromedriver_pid=$!
+if ! wait_http "http://127.0.0.1:$cd_port/status" 30 "$chromedriver_pid"; then
+    cat "$chromedriver_log" >&2
+    die "chromedriver did not start"
+fi
+
+say "running the end-to-end suite against http://127.0.0.1:$port"
+status=0
+# shellcheck disable=SC2086 # E2E_TEST_ARGS is split on purpose
+DEVCENTER_URL="http://127.0.0.1:$port" \
+    DEVCENTER_SINK_PORT="$sink_port" \
+    DEVCENTER_DEV_VARS="$dev_vars" \
+    CHROMEDRIVER_URL="http://127.0.0.1:$cd_port" \
+    CHROME_BIN="$(command -v chromium || true)" \
+    cargo test -p devcenter-e2e -- --test-threads=4 ${E2E_TEST_ARGS:-} || status=$?
+
+if [ "$status" != 0 ]; then
+    printf '\n---- last 80 lines of the wrangler log (%s) ----\n' "$wrangler_log" >&2
+    tail -n 80 "$wrangler_log" >&2
+    say "end-to-end suite FAILED (exit $status)"
+else
+    say "end-to-end suite passed"
+fi
+exit "$status"
