@@ -454,3 +454,65 @@ fn provisioned_link_sets_the_password_through_the_form() {
     assert_invalid_link_page(&get(&path));
     assert_problem(&verify(&email, &code_of(&msg)), 400, "invalid_code");
 }
+
+#[test]
+fn verify_link_form_post_refuses_junk() {
+    let email = unique_email("form-junk");
+    let msg = provision(&email);
+    let page = get(&link_path(&link_of(&msg)));
+    assert_eq!(page.status, 200, "{}", page.describe());
+    let csrf = input_value(&page.text(), "csrf_token").unwrap_or_default();
+    let cookie = cookie_pair(&page, "dc_csrf").unwrap_or_default();
+    let good_pw = "junk test passphrase 9";
+    let garbage_token = form_encode(&[
+        ("token", "garbage"),
+        ("csrf_token", &csrf),
+        ("password", good_pw),
+        ("password_confirmation", good_pw),
+    ]);
+    let cases: Vec<(&str, Option<&str>, Vec<u8>)> = vec![
+        ("empty", Some("application/x-www-form-urlencoded"), vec![]),
+        (
+            "garbage token",
+            Some("application/x-www-form-urlencoded"),
+            garbage_token.into_bytes(),
+        ),
+        (
+            "not a form",
+            Some("application/x-www-form-urlencoded"),
+            b"%%%&&&===".to_vec(),
+        ),
+        (
+            "non-UTF-8",
+            Some("application/x-www-form-urlencoded"),
+            b"token=\xff\xfe&password=\xc3(".to_vec(),
+        ),
+        (
+            "json",
+            Some("application/json"),
+            br#"{"token":"x"}"#.to_vec(),
+        ),
+        ("no content-type", None, b"token=x".to_vec()),
+        (
+            "huge",
+            Some("application/x-www-form-urlencoded"),
+            vec![b'a'; 70_000],
+        ),
+    ];
+    for (what, ct, body) in cases {
+        let r = post_raw_with("/v1/signup/verify-link", ct, &body, &[("cookie", &cookie)]);
+        assert!(
+            (400..500).contains(&r.status),
+            "{what}: must be a 4xx: {}",
+            r.describe()
+        );
+        assert!(!r.text().contains(PASSWORD_SET_PAGE), "{what}");
+    }
+    assert_problem(&login(&email, good_pw), 401, "invalid_credentials");
+    // The real link still works.
+    let r = post_json(
+        "/v1/signup/verify",
+        &json!({"email": email, "code": code_of(&msg), "password": good_pw}),
+    );
+    assert_eq!(r.status, 201, "{}", r.describe());
+}

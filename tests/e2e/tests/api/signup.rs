@@ -533,3 +533,25 @@ fn concurrent_signups_for_one_new_email_make_one_account() {
     assert_eq!(r.status, 201, "{}", r.describe());
     login_ok(&email, PASSWORD);
 }
+
+#[test]
+fn verify_link_pages_escape_what_the_user_typed() {
+    let email = unique_email("link-xss");
+    let username = "<script>alert('x')</script><img src=x onerror=alert(1)>";
+    let r = signup(&email, username, PASSWORD);
+    assert_json(&r, 202, &json!({"status": "verification_sent"}));
+    let link = link_of(&latest_mail(&email, "signup_verification"));
+    let page = get(&link_path(&link));
+    assert_verified_page(&page);
+    let html = page.text();
+    assert!(
+        !html.contains("<script>alert") && !html.contains("<img src=x"),
+        "user input must be escaped in HTML: {html}"
+    );
+    // The API returns the name as typed.
+    let token = login_ok(&email, PASSWORD);
+    assert_eq!(
+        get_auth("/v1/me", &token).json()["account"]["username"],
+        json!(username)
+    );
+}
