@@ -3,7 +3,9 @@
 # ($DEVCENTER_TOOLS, default ~/.cache/devcenter-tools), so every clone reuses them.
 
 SHELL := bash
-.SHELLFLAGS := -eu -o pipefail -c
+.SHELLFLAGS := -e -o pipefail -c
+# (No -u: wrangler starts `make worker` with a socket as stdin, and Debian's bash then sources
+# /etc/bash.bashrc, which reads an unset PS1.)
 .DEFAULT_GOAL := help
 # Targets run one after another even under -j (test = lint, then tests, then the e2e run).
 .NOTPARALLEL:
