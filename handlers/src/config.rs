@@ -33,6 +33,9 @@ pub struct Config {
     pub outbox_max_attempts: i64,
     pub public_base_url: Option<String>,
     pub operator_emails: Vec<Email>,
+    /// PKCS#8 PEM of the platform's RSA keys; their public halves are shown to developers.
+    pub platform_key_sandbox: Option<Key>,
+    pub platform_key_production: Option<Key>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -101,7 +104,21 @@ impl Config {
             public_base_url: non_empty("PUBLIC_BASE_URL")
                 .map(|u| u.trim_end_matches('/').to_owned()),
             operator_emails,
+            platform_key_sandbox: non_empty("PLATFORM_PRIVATE_KEY_SANDBOX")
+                .map(|p| Key(p.into_bytes())),
+            platform_key_production: non_empty("PLATFORM_PRIVATE_KEY_PRODUCTION")
+                .map(|p| Key(p.into_bytes())),
         })
+    }
+
+    /// The platform's private key (PKCS#8 PEM) for an environment, if configured.
+    pub fn platform_key_pem(&self, environment: &str) -> Option<&str> {
+        let key = match environment {
+            "sandbox" => self.platform_key_sandbox.as_ref(),
+            "production" => self.platform_key_production.as_ref(),
+            _ => None,
+        }?;
+        std::str::from_utf8(&key.0).ok()
     }
 
     pub fn is_development(&self) -> bool {

@@ -60,8 +60,12 @@ pub enum ApiError {
     InvalidSignature(&'static str),
     /// 403: the password is right but the address was never verified.
     EmailNotVerified,
+    /// 409: the resource is in a state that does not allow this; `code` says which.
+    Conflict { code: &'static str, detail: String },
     /// 429: too many failed attempts; retry after this many seconds.
     TooManyAttempts { retry_after_secs: i64 },
+    /// 403: a member whose role lacks the permission (or a non-operator on admin routes).
+    Forbidden,
     /// 404: no such route or resource (or one the caller may not know about).
     NotFound,
     /// 405: the path exists with other methods.
@@ -77,7 +81,8 @@ impl ApiError {
             ApiError::Unauthorized
             | ApiError::InvalidCredentials
             | ApiError::InvalidSignature(_) => 401,
-            ApiError::EmailNotVerified => 403,
+            ApiError::EmailNotVerified | ApiError::Forbidden => 403,
+            ApiError::Conflict { .. } => 409,
             ApiError::NotFound => 404,
             ApiError::MethodNotAllowed(_) => 405,
             ApiError::PayloadTooLarge => 413,
@@ -100,6 +105,8 @@ impl ApiError {
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::InvalidSignature(_) => "invalid_signature",
             ApiError::EmailNotVerified => "email_not_verified",
+            ApiError::Forbidden => "forbidden",
+            ApiError::Conflict { code, .. } => code,
             ApiError::TooManyAttempts { .. } => "too_many_attempts",
             ApiError::NotFound => "not_found",
             ApiError::MethodNotAllowed(_) => "method_not_allowed",
@@ -119,6 +126,8 @@ impl ApiError {
             ApiError::InvalidCredentials => "Wrong email or password",
             ApiError::InvalidSignature(_) => "The webhook signature is not valid",
             ApiError::EmailNotVerified => "Email address not verified",
+            ApiError::Forbidden => "Not allowed",
+            ApiError::Conflict { .. } => "Conflict with the current state",
             ApiError::TooManyAttempts { .. } => "Too many attempts",
             ApiError::NotFound => "Not found",
             ApiError::MethodNotAllowed(_) => "Method not allowed",
@@ -129,6 +138,8 @@ impl ApiError {
     fn detail(&self) -> String {
         match self {
             ApiError::MalformedJson(d) | ApiError::BadRequest(d) => d.clone(),
+            ApiError::Forbidden => "Your role in this workspace does not allow this.".into(),
+            ApiError::Conflict { detail, .. } => detail.clone(),
             ApiError::PayloadTooLarge => "Request bodies are limited to 65536 bytes.".into(),
             ApiError::UnsupportedMediaType => {
                 "Send the body as JSON with `Content-Type: application/json`.".into()
@@ -199,6 +210,13 @@ impl ApiError {
             _ => {}
         }
         response
+    }
+
+    pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {
+        ApiError::Conflict {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn field(field: &str, code: &'static str, detail: impl Into<String>) -> ApiError {

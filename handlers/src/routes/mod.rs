@@ -1,22 +1,48 @@
 //! One module per route. Each exposes `handle(ctx, req, params)`; the Worker's route table
 //! (src/routes.rs) maps method and path to them.
 
+pub mod admin_workspace_approve;
+pub mod admin_workspace_contract;
+pub mod admin_workspace_reject;
+pub mod admin_workspace_review;
+pub mod admin_workspaces_list;
+pub mod app_delete;
+pub mod app_environment_get;
+pub mod app_environment_key;
+pub mod app_environment_update;
+pub mod app_get;
+pub mod app_products_add;
+pub mod app_products_remove;
+pub mod app_sandbox;
+pub mod app_update;
+pub mod apps_create;
+pub mod apps_list;
+pub mod audit_log_list;
 pub mod dev_mailbox;
 pub mod healthz;
 pub mod hooks_provisioning;
+pub mod invitations_accept;
 pub mod logout;
 pub mod logout_all;
 pub mod me;
 pub mod me_password;
+pub mod member_remove;
+pub mod member_update;
+pub mod members_invite;
+pub mod members_list;
 pub mod openapi;
 pub mod password_reset;
 pub mod password_reset_confirm;
+pub mod products_list;
 pub mod sessions_create;
 pub mod signup;
 pub mod signup_resend;
 pub mod signup_verify;
 pub mod verify_link;
 pub mod verify_link_form;
+pub mod workspace_get;
+pub mod workspaces_create;
+pub mod workspaces_list;
 
 /// Values captured from `{name}` segments of the route's path.
 #[derive(Debug, Default, Clone, PartialEq)]

@@ -17,11 +17,36 @@ const CRON_BATCH: i64 = 50;
 
 /// Every email devcenter sends.
 pub enum Mail<'a> {
-    SignupVerification { code: &'a str, link: &'a str },
-    AccountExists { login_hint: &'a str },
-    PasswordReset { code: &'a str },
+    SignupVerification {
+        code: &'a str,
+        link: &'a str,
+    },
+    AccountExists {
+        login_hint: &'a str,
+    },
+    PasswordReset {
+        code: &'a str,
+    },
     PasswordChanged,
-    AccountProvisioned { code: &'a str, link: &'a str },
+    AccountProvisioned {
+        code: &'a str,
+        link: &'a str,
+    },
+    WorkspaceApproved {
+        workspace_name: &'a str,
+        workspace_id: &'a str,
+    },
+    WorkspaceRejected {
+        workspace_name: &'a str,
+        workspace_id: &'a str,
+        reason: &'a str,
+    },
+    WorkspaceInvitation {
+        workspace_name: &'a str,
+        role: &'a str,
+        token: &'a str,
+        link: &'a str,
+    },
 }
 
 const MINUTES: i64 = crate::domain::code::CODE_TTL_MS / 60_000;
@@ -77,6 +102,34 @@ impl Mail<'_> {
                 ),
                 json!({"code": code, "link": link, "expires_in_minutes": MINUTES}),
             ),
+            Mail::WorkspaceApproved { workspace_name, workspace_id } => (
+                "workspace_approved",
+                format!("{workspace_name} is approved on devcenter"),
+                format!(
+                    "Good news: the workspace {workspace_name} was reviewed and approved.\n\n\
+                     You can now create applications (developer workspaces) or authorize them (grantor workspaces)."
+                ),
+                json!({"workspace_name": workspace_name, "workspace_id": workspace_id}),
+            ),
+            Mail::WorkspaceRejected { workspace_name, workspace_id, reason } => (
+                "workspace_rejected",
+                format!("{workspace_name} was not approved on devcenter"),
+                format!(
+                    "The workspace {workspace_name} was reviewed and not approved.\n\nReason: {reason}\n\n\
+                     Reply to this email if you have questions."
+                ),
+                json!({"workspace_name": workspace_name, "workspace_id": workspace_id, "reason": reason}),
+            ),
+            Mail::WorkspaceInvitation { workspace_name, role, token, link } => (
+                "workspace_invitation",
+                format!("You are invited to {workspace_name} on devcenter"),
+                format!(
+                    "You are invited to join the workspace {workspace_name} on devcenter as {role}.\n\n\
+                     Sign in (or sign up with this address) and accept the invitation:\n{link}\n\n\
+                     The invitation is valid for 7 days."
+                ),
+                json!({"workspace_name": workspace_name, "role": role, "token": token, "link": link}),
+            ),
         }
     }
 }
@@ -120,6 +173,12 @@ pub fn enqueue_if_consumed(
         code_id,
         nonce,
     )
+}
+
+/// The absolute URL of `path` (with its query) for links in emails.
+pub fn absolute(ctx: &Ctx<'_>, origin: &str, path_and_query: &str) -> String {
+    let base = ctx.config.public_base_url.as_deref().unwrap_or(origin);
+    format!("{base}{path_and_query}")
 }
 
 /// The absolute verification link for a link token.

@@ -1,8 +1,12 @@
 //! Logic that several routes share: sessions, verification codes, throttles, mail, pages.
 
+pub mod access;
+pub mod audit;
 pub mod auth;
 pub mod codes;
 pub mod mail;
 pub mod maintenance;
 pub mod pages;
+pub mod paging;
 pub mod throttle;
+pub mod views;

@@ -4,12 +4,35 @@ use super::{q, statements};
 use crate::platform::Query;
 
 statements! {
+    /// A page of a workspace's audit log, newest first, with the actor's email.
+    LIST_FOR_WORKSPACE = "SELECT l.id, l.actor_id, a.email AS actor_email, l.action, l.target, l.detail_json, l.request_id, l.created_at \
+                          FROM audit_log l LEFT JOIN accounts a ON a.id = l.actor_id \
+                          WHERE l.workspace_id = ?1 AND (?2 IS NULL OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3";
     INSERT = "INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail_json, request_id, created_at) \
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     /// Recorded only if this request consumed the verification code.
     INSERT_IF_CONSUMED = "INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail_json, request_id, created_at) \
                           SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
                           WHERE EXISTS (SELECT 1 FROM verification_codes WHERE id = ?9 AND consumed_by = ?10)";
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct AuditRow {
+    pub id: String,
+    pub actor_id: Option<String>,
+    pub actor_email: Option<String>,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail_json: String,
+    pub request_id: String,
+    pub created_at: i64,
+}
+
+pub fn list_for_workspace(workspace_id: &str, cursor: Option<&str>, limit: i64) -> Query {
+    q(
+        LIST_FOR_WORKSPACE,
+        vec![workspace_id.into(), cursor.into(), limit.into()],
+    )
 }
 
 /// One audit entry; `workspace_id` is None for account-level events.

@@ -7,12 +7,16 @@ use serde::de::DeserializeOwned;
 use crate::platform::{DbError, Outcome, Query, Row, Value};
 
 pub mod accounts;
+pub mod apps;
 pub mod audit;
 pub mod codes;
+pub mod guard;
+pub mod members;
 pub mod outbox;
 pub mod sessions;
 pub mod throttle;
 pub mod webhooks;
+pub mod workspaces;
 
 /// Declares the statements of a module and its `ALL` list in one place, so none is missed.
 macro_rules! statements {
@@ -28,12 +32,16 @@ pub(crate) use statements;
 pub fn all_statements() -> Vec<(&'static str, &'static str)> {
     [
         accounts::ALL,
+        apps::ALL,
         audit::ALL,
         codes::ALL,
+        guard::ALL,
+        members::ALL,
         outbox::ALL,
         sessions::ALL,
         throttle::ALL,
         webhooks::ALL,
+        workspaces::ALL,
     ]
     .concat()
 }

@@ -1,0 +1,12 @@
+//! POST /v1/admin/workspaces/{ws}/approve: the operator approves; the Owners are emailed.
+
+use super::{admin_workspace_review::review, Params};
+use crate::error::ApiError;
+use crate::http::{Request, Response};
+use crate::platform::Ctx;
+use crate::services::auth;
+
+pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
+    let caller = auth::authenticate(ctx, req).await?;
+    review(ctx, &caller, params.get("ws").unwrap_or_default(), None).await
+}

@@ -1,0 +1,46 @@
+//! DELETE /v1/apps/{app}: Developer Admin and Owner delete an application, never a live one.
+
+use serde_json::json;
+
+use super::Params;
+use crate::domain::permissions::Permission;
+use crate::error::ApiError;
+use crate::http::{Request, Response};
+use crate::platform::Ctx;
+use crate::services::{access, audit, auth};
+use crate::sql::{apps, guard};
+
+pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
+    let caller = auth::authenticate(ctx, req).await?;
+    let access = access::app(
+        ctx,
+        &caller,
+        params.get("app").unwrap_or_default(),
+        Permission::AppLaunchDelete,
+    )
+    .await?;
+    let app = &access.app;
+    let result = ctx
+        .db
+        .batch(vec![
+            apps::delete(&app.id),
+            guard::previous_changed(),
+            audit::record(
+                ctx,
+                Some(&app.workspace_id),
+                Some(&caller.account.id),
+                "app.deleted",
+                Some(&app.id),
+                json!({"name": app.name}),
+            ),
+        ])
+        .await;
+    match result {
+        Ok(_) => Ok(Response::empty(204)),
+        Err(e) if guard::tripped(&e) => Err(ApiError::conflict(
+            "app_is_live",
+            "A live application cannot be deleted.",
+        )),
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,20 @@
+//! GET /v1/apps/{app}: one application, for members of its workspace.
+
+use super::Params;
+use crate::domain::permissions::Permission;
+use crate::error::ApiError;
+use crate::http::{Request, Response};
+use crate::platform::Ctx;
+use crate::services::{access, auth, views};
+
+pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
+    let caller = auth::authenticate(ctx, req).await?;
+    let access = access::app(
+        ctx,
+        &caller,
+        params.get("app").unwrap_or_default(),
+        Permission::AppView,
+    )
+    .await?;
+    Ok(Response::json(200, &views::app(&access.app)))
+}

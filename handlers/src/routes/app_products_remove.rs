@@ -1,0 +1,68 @@
+//! DELETE /v1/apps/{app}/products/{code}: remove a product (an application keeps at least one).
+
+use serde_json::json;
+
+use super::Params;
+use crate::domain::permissions::Permission;
+use crate::error::ApiError;
+use crate::http::{Request, Response};
+use crate::platform::Ctx;
+use crate::services::{access, audit, auth, views};
+use crate::sql::{self, apps, apps::AppRow, guard};
+
+pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
+    let caller = auth::authenticate(ctx, req).await?;
+    let access = access::app(
+        ctx,
+        &caller,
+        params.get("app").unwrap_or_default(),
+        Permission::AppProducts,
+    )
+    .await?;
+    let app = &access.app;
+    let code = params.get("code").unwrap_or_default();
+    let has_product = app
+        .products_json
+        .as_deref()
+        .and_then(|p| serde_json::from_str::<Vec<serde_json::Value>>(p).ok())
+        .is_some_and(|ps| ps.iter().any(|p| p["code"] == code));
+    if !has_product {
+        return Err(ApiError::NotFound);
+    }
+    let now = ctx.now();
+    let result = ctx
+        .db
+        .batch(vec![
+            apps::remove_product(&app.id, code),
+            guard::previous_changed(),
+            apps::touch(&app.id, now),
+            audit::record(
+                ctx,
+                Some(&app.workspace_id),
+                Some(&caller.account.id),
+                "app.product_removed",
+                Some(&app.id),
+                json!({"product": code}),
+            ),
+        ])
+        .await;
+    match result {
+        Ok(_) => {}
+        Err(e) if guard::tripped(&e) => {
+            return Err(ApiError::conflict(
+                "last_product",
+                "An application keeps at least one product; add another before removing this one.",
+            ))
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let row: Option<AppRow> = sql::first(
+        ctx.db
+            .run(apps::find_for_member(&app.id, &caller.account.id))
+            .await?,
+    )?;
+    Ok(Response::json(
+        200,
+        &views::app(&row.ok_or(ApiError::NotFound)?),
+    ))
+}

@@ -1,0 +1,52 @@
+//! The JSON shapes of workspaces and applications, in one place.
+
+use serde_json::{json, Value};
+
+use crate::sql::apps::AppRow;
+use crate::sql::workspaces::WorkspaceRow;
+use crate::time::rfc3339;
+
+pub fn workspace(w: &WorkspaceRow) -> Value {
+    let mut v = json!({
+        "id": w.id,
+        "kind": w.kind,
+        "name": w.name,
+        "business_address": w.business_address,
+        "country": w.country,
+        "business_representative": w.business_representative,
+        "logo_url": w.logo_url,
+        "website": w.website,
+        "customer_service_phone": w.customer_service_phone,
+        "customer_service_email": w.customer_service_email,
+        "status": w.status,
+        "rejection_reason": w.rejection_reason,
+        "created_at": rfc3339(w.created_at),
+    });
+    if let Some(role) = &w.role {
+        v["role"] = json!(role);
+    }
+    v
+}
+
+pub fn app(a: &AppRow) -> Value {
+    let products: Value = a
+        .products_json
+        .as_deref()
+        .and_then(|p| serde_json::from_str(p).ok())
+        .unwrap_or_else(|| json!([]));
+    json!({
+        "id": a.id,
+        "workspace_id": a.workspace_id,
+        "name": a.name,
+        "type": a.app_type,
+        "registration_country": a.registration_country,
+        "description": a.description,
+        "test_currency": a.test_currency,
+        "status": a.status,
+        "products": products,
+        "sandbox_client_id": a.sandbox_client_id,
+        "production_client_id": a.production_client_id,
+        "created_at": rfc3339(a.created_at),
+        "updated_at": rfc3339(a.updated_at),
+    })
+}
