@@ -203,6 +203,45 @@ impl HttpClient for RecordingHttp {
 pub const PROVISIONING_SECRET: &str = "whsec_cHJvdmlzaW9uaW5nLXNlY3JldC1mb3ItdGVzdHM=";
 pub const EMAIL_SECRET: &str = "whsec_ZW1haWwtc2VjcmV0LWZvci10ZXN0cy0xMjM0NTY=";
 
+/// An RSA private key (PKCS#8 PEM) and its public key (SPKI PEM), made by openssl.
+pub fn openssl_keypair(bits: u32) -> (String, String) {
+    let private = std::process::Command::new("openssl")
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            &format!("rsa_keygen_bits:{bits}"),
+        ])
+        .output()
+        .expect("openssl runs");
+    assert!(private.status.success());
+    let mut child = std::process::Command::new("openssl")
+        .args(["pkey", "-pubout"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(&private.stdout)
+        .unwrap();
+    let public = child.wait_with_output().unwrap();
+    (
+        String::from_utf8(private.stdout).unwrap(),
+        String::from_utf8(public.stdout).unwrap(),
+    )
+}
+
+/// The platform keys for tests, made once per test binary.
+pub fn platform_keys() -> &'static (String, String) {
+    static KEYS: std::sync::OnceLock<(String, String)> = std::sync::OnceLock::new();
+    KEYS.get_or_init(|| (openssl_keypair(2048).0, openssl_keypair(2048).0))
+}
+
 pub fn config(extra: &[(&str, &str)]) -> Config {
     let mut vars: Vec<(String, String)> = vec![
         ("ENVIRONMENT".into(), "development".into()),
@@ -214,6 +253,14 @@ pub fn config(extra: &[(&str, &str)]) -> Config {
         ),
         ("EMAIL_WEBHOOK_SECRET".into(), EMAIL_SECRET.into()),
         ("OPERATOR_EMAILS".into(), "operator@devcenter.test".into()),
+        (
+            "PLATFORM_PRIVATE_KEY_SANDBOX".into(),
+            platform_keys().0.clone(),
+        ),
+        (
+            "PLATFORM_PRIVATE_KEY_PRODUCTION".into(),
+            platform_keys().1.clone(),
+        ),
     ];
     for (k, v) in extra {
         vars.retain(|(name, _)| name != k);
@@ -305,6 +352,30 @@ impl World {
             ],
             body.to_string().as_bytes(),
         )
+    }
+
+    pub fn send_json_auth(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: serde_json::Value,
+    ) -> Response {
+        let auth = format!("Bearer {token}");
+        self.call(
+            method,
+            path,
+            &[
+                ("content-type", "application/json"),
+                ("authorization", &auth),
+            ],
+            body.to_string().as_bytes(),
+        )
+    }
+
+    pub fn delete_auth(&self, path: &str, token: &str) -> Response {
+        let auth = format!("Bearer {token}");
+        self.call(Method::Delete, path, &[("authorization", &auth)], b"")
     }
 
     pub fn get_auth(&self, path: &str, token: &str) -> Response {
