@@ -134,12 +134,8 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
             let inner = err.into_inner();
             return Err(match inner.classify() {
                 serde_json::error::Category::Data => {
-                    let field = if path == "." { "body".to_owned() } else { path };
-                    ApiError::Validation(vec![FieldError {
-                        field,
-                        code: "invalid",
-                        detail: strip_position(&inner.to_string()),
-                    }])
+                    let detail = strip_position(&inner.to_string());
+                    ApiError::Validation(vec![field_error(&path, detail)])
                 }
                 _ => ApiError::MalformedJson(format!(
                     "The request body is not valid JSON: {}.",
@@ -152,6 +148,44 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
         ApiError::MalformedJson("The request body has data after the JSON value.".into())
     })?;
     Ok(value)
+}
+
+/// Names the field a serde data error is about. For a missing field serde reports the
+/// enclosing object's path, and the field's own name only inside the message.
+fn field_error(path: &str, detail: String) -> FieldError {
+    let named = |prefix: &str| {
+        detail
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split('`').next())
+            .map(str::to_owned)
+    };
+    let join = |name: String| {
+        if path == "." {
+            name
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let (field, code) = if let Some(name) = named("missing field `") {
+        (join(name), "required")
+    } else if let Some(name) = named("unknown field `") {
+        // Here serde's path already ends with the unknown key.
+        let field = if path == "." || !path.ends_with(name.as_str()) {
+            join(name)
+        } else {
+            path.to_owned()
+        };
+        (field, "unknown_field")
+    } else if path == "." {
+        ("body".to_owned(), "invalid_type")
+    } else {
+        (path.to_owned(), "invalid_type")
+    };
+    FieldError {
+        field,
+        code,
+        detail,
+    }
 }
 
 /// serde_json appends " at line L column C"; the field path already says where.
@@ -275,6 +309,22 @@ mod tests {
         assert_eq!(code_of(parse_json(br#"{"email":"a","n":1}"#)).0, "ok");
         let huge = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(code_of(parse_json(&huge)).0, "payload_too_large");
+    }
+
+    #[test]
+    fn a_missing_field_is_named_in_the_error() {
+        let err = parse_json::<Body>(br#"{"n": 1}"#).unwrap_err();
+        let ApiError::Validation(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errors[0].field, "email");
+        assert_eq!(errors[0].code, "required");
+        let err = parse_json::<Body>(br#"{"email": "a", "n": 1, "zz": 2}"#).unwrap_err();
+        let ApiError::Validation(errors) = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(errors[0].field, "zz");
+        assert_eq!(errors[0].code, "unknown_field");
     }
 
     #[test]
