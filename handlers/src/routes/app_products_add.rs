@@ -9,8 +9,8 @@ use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, auth, views};
-use crate::sql::{self, apps, apps::AppRow};
+use crate::services::{access, audit, auth};
+use crate::sql::apps;
 use crate::validate;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
@@ -55,13 +55,5 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         }
         Err(e) => return Err(e.into()),
     }
-    let row: Option<AppRow> = sql::first(
-        ctx.db
-            .run(apps::find_for_member(&app.id, &caller.account.id))
-            .await?,
-    )?;
-    Ok(Response::json(
-        200,
-        &views::app(&row.ok_or(ApiError::NotFound)?),
-    ))
+    access::app_response(ctx, &caller, &app.id, 200).await
 }

@@ -12,8 +12,8 @@ use crate::domain::text;
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, auth, views};
-use crate::sql::{self, apps, apps::AppRow};
+use crate::services::{access, audit, auth};
+use crate::sql::apps;
 use crate::validate;
 
 #[derive(Deserialize)]
@@ -80,13 +80,5 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
             ),
         ])
         .await?;
-    let row: Option<AppRow> = sql::first(
-        ctx.db
-            .run(apps::find_for_member(&app.id, &caller.account.id))
-            .await?,
-    )?;
-    Ok(Response::json(
-        200,
-        &views::app(&row.ok_or(ApiError::NotFound)?),
-    ))
+    access::app_response(ctx, &caller, &app.id, 200).await
 }

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 use serde_json::json;
 
+use super::member_remove::last_owner_or_gone;
 use super::members_list::member_json;
 use super::Params;
 use crate::domain::ids;
@@ -51,18 +52,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if guard::tripped(&e) => {
-            // Either the member left meanwhile, or this would remove the last Owner.
-            let still: Option<members::MemberRow> =
-                sql::first(ctx.db.run(members::find(ws, &account_id)).await?)?;
-            return Err(match still {
-                None => ApiError::NotFound,
-                Some(_) => ApiError::conflict(
-                    "last_owner",
-                    "A workspace keeps at least one Owner: make someone else Owner first.",
-                ),
-            });
-        }
+        Err(e) if guard::tripped(&e) => return Err(last_owner_or_gone(ctx, ws, &account_id).await),
         Err(e) => return Err(e.into()),
     }
     let updated: Option<members::MemberRow> =

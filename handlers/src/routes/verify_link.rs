@@ -39,29 +39,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     if live.password_hash.is_none() {
         return Ok(password_form(ctx, &link.encode(), &live.email, &[]));
     }
-    let nonce = codes::nonce(ctx);
-    let results = ctx
-        .db
-        .batch(vec![
-            codes::consume(ctx, &live.id, &nonce),
-            accounts::activate_if_consumed(&live.account_id, ctx.now(), None, &live.id, &nonce),
-            audit::insert_if_consumed(
-                &ctx.new_id(),
-                &audit::Entry {
-                    workspace_id: None,
-                    actor_id: Some(&live.account_id),
-                    action: "account.verified",
-                    target: Some(&live.account_id),
-                    detail: serde_json::json!({"method": "link"}),
-                },
-                &ctx.request_id,
-                ctx.now(),
-                &live.id,
-                &nonce,
-            ),
-        ])
-        .await?;
-    if results.first().map(|r| r.changes) != Some(1) {
+    if !activate(ctx, &live, None).await? {
         return Ok(invalid_page());
     }
     Ok(Response::html(
@@ -113,4 +91,36 @@ pub fn password_form(ctx: &Ctx<'_>, token: &str, email: &str, errors: &[String])
     );
     response.set_header("cache-control", "no-store".into());
     response
+}
+
+/// Consumes the link's code and activates its account (setting the password if given), all
+/// in one batch guarded by the consumption. False if another request used the code first.
+pub async fn activate(
+    ctx: &Ctx<'_>,
+    live: &crate::sql::codes::LiveLink,
+    password_hash: Option<&str>,
+) -> Result<bool, ApiError> {
+    let nonce = codes::nonce(ctx);
+    let results = ctx
+        .db
+        .batch(vec![
+            codes::consume(ctx, &live.id, &nonce),
+            accounts::activate_if_consumed(&live.account_id, ctx.now(), password_hash, &live.id, &nonce),
+            audit::insert_if_consumed(
+                &ctx.new_id(),
+                &audit::Entry {
+                    workspace_id: None,
+                    actor_id: Some(&live.account_id),
+                    action: "account.verified",
+                    target: Some(&live.account_id),
+                    detail: serde_json::json!({"method": "link", "password_set": password_hash.is_some()}),
+                },
+                &ctx.request_id,
+                ctx.now(),
+                &live.id,
+                &nonce,
+            ),
+        ])
+        .await?;
+    Ok(results.first().map(|r| r.changes) == Some(1))
 }

@@ -1,7 +1,7 @@
 //! POST /v1/signup/verify-link (form): a provisioned account sets its password through the
 //! emailed link; this verifies the address too.
 
-use super::verify_link::{invalid_page, password_form, CSRF_COOKIE};
+use super::verify_link::{activate, invalid_page, password_form, CSRF_COOKIE};
 use super::Params;
 use crate::crypto;
 use crate::domain::email::Email;
@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::services::{codes, pages};
-use crate::sql::{accounts, audit, codes::VERIFY_EMAIL};
+use crate::sql::codes::VERIFY_EMAIL;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
     let form = req.form()?;
@@ -60,35 +60,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     )
     .await?
     .encode();
-    let nonce = codes::nonce(ctx);
-    let results = ctx
-        .db
-        .batch(vec![
-            codes::consume(ctx, &live.id, &nonce),
-            accounts::activate_if_consumed(
-                &live.account_id,
-                ctx.now(),
-                Some(&hash),
-                &live.id,
-                &nonce,
-            ),
-            audit::insert_if_consumed(
-                &ctx.new_id(),
-                &audit::Entry {
-                    workspace_id: None,
-                    actor_id: Some(&live.account_id),
-                    action: "account.verified",
-                    target: Some(&live.account_id),
-                    detail: serde_json::json!({"method": "link", "password_set": true}),
-                },
-                &ctx.request_id,
-                ctx.now(),
-                &live.id,
-                &nonce,
-            ),
-        ])
-        .await?;
-    if results.first().map(|r| r.changes) != Some(1) {
+    if !activate(ctx, &live, Some(&hash)).await? {
         return Ok(invalid_page());
     }
     Ok(Response::html(
