@@ -29,10 +29,12 @@ wrangler_log="$tmp/wrangler.log"
 chromedriver_log="$tmp/chromedriver.log"
 WRANGLER_PID=""
 chromedriver_pid=""
+tests_pid=""
 
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
+    stop_pgroup "$tests_pid"
     stop_pgroup "$WRANGLER_PID"
     stop_pgroup "$chromedriver_pid"
     if [ "${E2E_KEEP:-0}" = 1 ]; then
@@ -82,13 +84,19 @@ fi
 
 say "running the end-to-end suite against http://127.0.0.1:$port"
 status=0
+# In the background plus `wait`, so that INT/TERM reach the traps at once (bash defers traps
+# while a foreground child runs); in its own process group so cleanup can stop it with its
+# test binary.
 # shellcheck disable=SC2086 # E2E_TEST_ARGS is split on purpose
 DEVCENTER_URL="http://127.0.0.1:$port" \
     DEVCENTER_SINK_PORT="$sink_port" \
     DEVCENTER_DEV_VARS="$dev_vars" \
     CHROMEDRIVER_URL="http://127.0.0.1:$cd_port" \
     CHROME_BIN="$(command -v chromium || true)" \
-    cargo test -p devcenter-e2e -- --test-threads=4 ${E2E_TEST_ARGS:-} || status=$?
+    setsid cargo test -p devcenter-e2e -- --test-threads=4 ${E2E_TEST_ARGS:-} </dev/null &
+tests_pid=$!
+wait "$tests_pid" || status=$?
+tests_pid=""
 
 if [ "$status" != 0 ]; then
     printf '\n---- last 80 lines of the wrangler log (%s) ----\n' "$wrangler_log" >&2
