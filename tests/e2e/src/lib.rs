@@ -7,6 +7,9 @@
 //!   binds it (see [`sink`]) and acts as the email webhook receiver
 //! - `DEVCENTER_DEV_VARS`: path of the `.dev.vars` the Worker runs with (webhook secrets)
 //! - `CHROMEDRIVER_URL`: chromedriver for the browser tests (see [`webdriver`])
+//!
+//! Issue 3 (workspaces, roles, applications, keys): [`workspaces`] (the shared operator,
+//! fixtures) and [`keys`] (key pairs made with the `openssl` CLI).
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -21,8 +24,10 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+pub mod keys;
 pub mod sink;
 pub mod webdriver;
+pub mod workspaces;
 
 /// The password most tests use; meets the policy (10..=128 chars, not common).
 pub const PASSWORD: &str = "correct horse battery staple 42";

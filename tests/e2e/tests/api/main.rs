@@ -13,3 +13,4 @@ mod password;
 mod provisioning;
 mod sessions;
 mod signup;
+mod ws_matrix;
