@@ -9,7 +9,7 @@ use devcenter_e2e::*;
 use serde_json::{json, Value};
 
 #[derive(Clone, Copy, Debug)]
-enum Expect {
+pub(crate) enum Expect {
     /// Exactly this status and problem code.
     Exact(u16, &'static str),
     /// Valid JSON of the wrong shape or invalid Unicode: the contract allows 400
@@ -21,14 +21,14 @@ enum Expect {
     Validation,
 }
 
-struct Case {
-    name: String,
-    content_type: Option<&'static str>,
-    body: Vec<u8>,
-    expect: Expect,
+pub(crate) struct Case {
+    pub(crate) name: String,
+    pub(crate) content_type: Option<&'static str>,
+    pub(crate) body: Vec<u8>,
+    pub(crate) expect: Expect,
 }
 
-fn case(name: &str, ct: Option<&'static str>, body: impl Into<Vec<u8>>, expect: Expect) -> Case {
+pub(crate) fn case(name: &str, ct: Option<&'static str>, body: impl Into<Vec<u8>>, expect: Expect) -> Case {
     Case {
         name: name.to_string(),
         content_type: ct,
@@ -37,11 +37,35 @@ fn case(name: &str, ct: Option<&'static str>, body: impl Into<Vec<u8>>, expect: 
     }
 }
 
-const JSON: Option<&str> = Some("application/json");
+pub(crate) const JSON: Option<&str> = Some("application/json");
 
 /// The matrix for a route whose valid body is `base`; `string_field` is a required string
 /// field of it (used for wrong types, missing field, padding).
-fn matrix(base: &Value, string_field: &'static str) -> Vec<Case> {
+pub(crate) fn matrix(base: &Value, string_field: &'static str) -> Vec<Case> {
+    matrix_for(base, string_field, FieldKind::Required)
+}
+
+/// How a string field may be left out: required (missing = error), optional (may be left
+/// out), or optional and nullable (`null` is a valid value too, e.g. "clear this URL").
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum FieldKind {
+    Required,
+    Optional,
+    Nullable,
+}
+
+/// The matrix for `string_field` of `base`, leaving out the cases that `kind` makes valid
+/// ("missing field" unless required, "null for string" when nullable).
+pub(crate) fn matrix_for(base: &Value, string_field: &'static str, kind: FieldKind) -> Vec<Case> {
+    let mut cases = matrix_all(base, string_field);
+    cases.retain(|c| {
+        !(c.name == "missing field" && kind != FieldKind::Required)
+            && !(c.name == "null for string" && kind == FieldKind::Nullable)
+    });
+    cases
+}
+
+fn matrix_all(base: &Value, string_field: &'static str) -> Vec<Case> {
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
         b[k] = v;
@@ -198,7 +222,7 @@ fn matrix(base: &Value, string_field: &'static str) -> Vec<Case> {
 }
 
 #[track_caller]
-fn check(route: &str, c: &Case, r: &Resp) {
+pub(crate) fn check(route: &str, c: &Case, r: &Resp) {
     let what = format!("{route} [{}]", c.name);
     assert!(
         (400..500).contains(&r.status),
@@ -245,13 +269,13 @@ fn check(route: &str, c: &Case, r: &Resp) {
 /// Collects failures so that one failing case does not hide the others; the side-effect
 /// checks of a test run after all cases, then [`Soft::finish`] reports every failure.
 #[derive(Default)]
-struct Soft {
+pub(crate) struct Soft {
     total: usize,
     failures: Vec<String>,
 }
 
 impl Soft {
-    fn check(&mut self, f: impl FnOnce()) {
+    pub(crate) fn check(&mut self, f: impl FnOnce()) {
         self.total += 1;
         if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
             let msg = e
@@ -263,14 +287,14 @@ impl Soft {
         }
     }
 
-    fn cases(&mut self, route: &str, cases: &[Case], send: impl Fn(&Case) -> Resp) {
+    pub(crate) fn cases(&mut self, route: &str, cases: &[Case], send: impl Fn(&Case) -> Resp) {
         for c in cases {
             self.check(|| check(route, c, &send(c)));
         }
     }
 
     /// The matrix for each of `fields` against `path` with extra headers (e.g. authorization).
-    fn matrix(
+    pub(crate) fn matrix(
         &mut self,
         path: &str,
         base: &Value,
@@ -288,8 +312,33 @@ impl Soft {
         }
     }
 
+    /// The matrix for `method` (POST, PUT, PATCH) with each (field, kind) of `fields`.
+    pub(crate) fn matrix_method(
+        &mut self,
+        method: &str,
+        path: &str,
+        base: &Value,
+        fields: &[(&'static str, FieldKind)],
+        extra: &[(&str, &str)],
+    ) {
+        for (field, kind) in fields {
+            let mut cases = matrix_for(base, field, *kind);
+            for c in &mut cases {
+                c.name = format!("{field}: {}", c.name);
+            }
+            let route = format!("{method} {path}");
+            self.cases(&route, &cases, |c| {
+                let mut headers: Vec<(&str, &str)> = extra.to_vec();
+                if let Some(ct) = c.content_type {
+                    headers.push(("content-type", ct));
+                }
+                send(method, path, &headers, Some(&c.body))
+            });
+        }
+    }
+
     #[track_caller]
-    fn finish(self) {
+    pub(crate) fn finish(self) {
         assert!(
             self.failures.is_empty(),
             "{} of {} bad-input checks failed:\n{}",

@@ -5,12 +5,15 @@
 //! Run through `make test-e2e` (scripts/e2e.sh), which starts the Worker and sets the
 //! environment (see devcenter_e2e's crate docs).
 
+mod apps;
 mod bad_input;
 mod browser;
+mod env;
 mod meta;
 mod outbox;
 mod password;
 mod provisioning;
 mod sessions;
 mod signup;
+mod ws_flows;
 mod ws_matrix;
