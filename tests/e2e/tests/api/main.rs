@@ -6,14 +6,17 @@
 //! environment (see devcenter_e2e's crate docs).
 
 mod apps;
+mod audit;
 mod bad_input;
 mod browser;
 mod env;
 mod meta;
 mod outbox;
+mod owners;
 mod password;
 mod provisioning;
 mod sessions;
 mod signup;
 mod ws_flows;
 mod ws_matrix;
+mod ws_validation;
