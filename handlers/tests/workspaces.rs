@@ -703,3 +703,62 @@ fn private_hosts_are_refused_outside_development() {
     );
     assert_eq!(json(&r)["errors"][0]["code"], "private_host");
 }
+
+#[test]
+fn batched_routes_still_answer_401_first_and_for_ended_sessions() {
+    let s = setup("tsp");
+    let id = json(&s.w.post_json_auth(
+        &format!("/v1/workspaces/{}/apps", s.ws),
+        &s.owner,
+        app_body(),
+    ))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Anonymous: 401 even when the query or the path would also be wrong.
+    for path in [
+        format!("/v1/workspaces/{}/apps?limit=0", s.ws),
+        "/v1/workspaces/nope/apps".to_owned(),
+        format!("/v1/apps/{id}/environments/staging"),
+        "/v1/apps/nope".to_owned(),
+    ] {
+        assert_eq!(s.w.call(Method::Get, &path, &[], b"").status, 401, "{path}");
+    }
+    // Signed in, the query is checked after access.
+    assert_eq!(
+        s.w.get_auth(&format!("/v1/workspaces/{}/apps?limit=0", s.ws), &s.owner)
+            .status,
+        422
+    );
+    // A session that ended gets 401 from the batched lookups, not the data.
+    let r = s.w.call(
+        Method::Delete,
+        "/v1/sessions/current",
+        &[("authorization", &format!("Bearer {}", s.owner))],
+        b"",
+    );
+    assert_eq!(r.status, 204);
+    for path in [
+        format!("/v1/workspaces/{}/apps", s.ws),
+        format!("/v1/apps/{id}"),
+        "/v1/me".to_owned(),
+    ] {
+        assert_eq!(s.w.get_auth(&path, &s.owner).status, 401, "{path}");
+    }
+    // And an expired one.
+    let fresh = json(&s.w.post_json(
+        "/v1/sessions",
+        json!({"email": "owner@example.com", "password": PW}),
+    ))["session_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(s.w.get_auth(&format!("/v1/apps/{id}"), &fresh).status, 200);
+    s.w.clock.advance_ms(24 * 60 * 60 * 1000);
+    assert_eq!(s.w.get_auth(&format!("/v1/apps/{id}"), &fresh).status, 401);
+    assert_eq!(
+        s.w.get_auth(&format!("/v1/workspaces/{}/apps", s.ws), &fresh)
+            .status,
+        401
+    );
+}

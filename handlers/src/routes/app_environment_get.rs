@@ -9,7 +9,7 @@ use crate::domain::rsa_key::RsaPublicKey;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, auth};
+use crate::services::access;
 use crate::sql::{self, apps, apps::EnvironmentRow};
 
 pub const ENVIRONMENTS: &[&str] = &["sandbox", "production"];
@@ -31,6 +31,16 @@ pub fn write_permission(environment: &str) -> Permission {
     } else {
         Permission::SandboxDevelop
     }
+}
+
+/// The permission to change the environment named in the path. An unknown name needs only
+/// `app.view` here: the caller is authenticated first and then told 404 by [`environment_param`].
+pub fn write_permission_for(params: &Params) -> Permission {
+    let env = params.get("env").unwrap_or_default();
+    ENVIRONMENTS
+        .iter()
+        .find(|e| **e == env)
+        .map_or(Permission::AppView, |e| write_permission(e))
 }
 
 /// The public half of the platform's key for an environment, as PEM.
@@ -77,15 +87,14 @@ pub async fn load(
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let environment = environment_param(params)?;
-    let access = access::app(
+    let (_caller, access) = access::authorized_app(
         ctx,
-        &caller,
+        req,
         params.get("app").unwrap_or_default(),
         Permission::AppView,
     )
     .await?;
+    let environment = environment_param(params)?;
     let env = load(ctx, &access.app.id, environment).await?;
     Ok(Response::json(200, &environment_json(ctx, &env)?))
 }

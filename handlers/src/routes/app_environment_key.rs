@@ -5,13 +5,13 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::app_environment_get::{environment_param, platform_public_key, write_permission};
+use super::app_environment_get::{environment_param, platform_public_key, write_permission_for};
 use super::Params;
 use crate::domain::rsa_key::RsaPublicKey;
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, auth};
+use crate::services::{access, audit};
 use crate::sql::{self, apps, apps::KeyVersionRow};
 use crate::validate;
 
@@ -30,15 +30,14 @@ fn same_key() -> ApiError {
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let environment = environment_param(params)?;
-    let access = access::app(
+    let (caller, access) = access::authorized_app(
         ctx,
-        &caller,
+        req,
         params.get("app").unwrap_or_default(),
-        write_permission(environment),
+        write_permission_for(params),
     )
     .await?;
+    let environment = environment_param(params)?;
     let body: Body = req.json()?;
     let key = RsaPublicKey::parse(&body.public_key).map_err(|e| e.at("public_key"));
     validate!(key);

@@ -4,13 +4,13 @@
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
 
-use super::app_environment_get::{environment_json, environment_param, load, write_permission};
+use super::app_environment_get::{environment_json, environment_param, load, write_permission_for};
 use super::Params;
 use crate::domain::url::HttpsUrl;
 use crate::error::{ApiError, FieldError};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, auth};
+use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;
 
@@ -49,15 +49,14 @@ fn parse(
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let environment = environment_param(params)?;
-    let access = access::app(
+    let (caller, access) = access::authorized_app(
         ctx,
-        &caller,
+        req,
         params.get("app").unwrap_or_default(),
-        write_permission(environment),
+        write_permission_for(params),
     )
     .await?;
+    let environment = environment_param(params)?;
     let body: Body = req.json()?;
     let dev = ctx.config.is_development();
     let gateway = parse(&body.gateway_url, dev, "gateway_url");

@@ -5,13 +5,12 @@ use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, auth, views};
+use crate::services::{access, views};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let access = access::app(
+    let (_caller, access) = access::authorized_app(
         ctx,
-        &caller,
+        req,
         params.get("app").unwrap_or_default(),
         Permission::AppView,
     )

@@ -9,14 +9,13 @@ use crate::domain::sandbox;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, auth};
+use crate::services::access;
 use crate::sql::{self, apps, apps::SandboxRow};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let access = access::app(
+    let (_caller, access) = access::authorized_app(
         ctx,
-        &caller,
+        req,
         params.get("app").unwrap_or_default(),
         Permission::AppView,
     )

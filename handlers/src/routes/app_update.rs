@@ -12,7 +12,7 @@ use crate::domain::text;
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, auth};
+use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;
 
@@ -29,10 +29,9 @@ struct Body {
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let access = access::app(
+    let (caller, access) = access::authorized_app(
         ctx,
-        &caller,
+        req,
         params.get("app").unwrap_or_default(),
         Permission::AppWrite,
     )

@@ -14,7 +14,7 @@ use crate::domain::{sandbox, text};
 use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, auth, views};
+use crate::services::{access, audit, views};
 use crate::sql::{self, apps, apps::AppRow};
 use crate::validate;
 
@@ -76,8 +76,11 @@ fn parse_products(choices: &[ProductChoice]) -> Result<Vec<(&'static str, String
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let member = access::member(ctx, &caller, params.get("ws").unwrap_or_default()).await?;
+    let (caller, member, _) =
+        access::authorized_member(ctx, req, params.get("ws").unwrap_or_default(), |_, _| {
+            Vec::new()
+        })
+        .await?;
     if !member.kind.is_developer() {
         return Err(ApiError::conflict(
             "not_a_developer_workspace",

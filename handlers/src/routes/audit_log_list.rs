@@ -7,13 +7,16 @@ use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, auth, paging::Page};
+use crate::services::{access, paging::Page};
 use crate::sql::{self, audit};
 use crate::time::rfc3339;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let member = access::member(ctx, &caller, params.get("ws").unwrap_or_default()).await?;
+    let (_caller, member, _) =
+        access::authorized_member(ctx, req, params.get("ws").unwrap_or_default(), |_, _| {
+            Vec::new()
+        })
+        .await?;
     member.require(Permission::AuditView)?;
     let page = Page::from_query(req)?;
     let mut rows: Vec<audit::AuditRow> = sql::all(

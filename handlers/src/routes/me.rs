@@ -9,20 +9,40 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::services::{access, auth};
-use crate::sql::{self, workspaces, workspaces::WorkspaceRow};
+use crate::sql::{self, sessions};
 use crate::time::rfc3339;
 
+#[derive(serde::Deserialize)]
+struct MyWorkspace {
+    id: String,
+    name: String,
+    kind: String,
+    status: String,
+    role: String,
+}
+
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let a = &caller.account;
-    let rows: Vec<WorkspaceRow> = sql::all(ctx.db.run(workspaces::list_for_account(&a.id)).await?)?;
-    let workspaces: Vec<_> = rows
+    // The hottest authenticated route: session, account and workspaces in one statement.
+    let key = auth::session_key(ctx, req)?;
+    let row: Option<sessions::MeRow> = sql::first(
+        ctx.db
+            .run(sessions::find_me_by_token(&key.token_hash, key.now))
+            .await?,
+    )?;
+    let Some(row) = row.filter(|r| r.session.status == "active") else {
+        return Err(ApiError::Unauthorized);
+    };
+    let caller = auth::Caller {
+        session_id: row.session.session_id.clone(),
+        account: row.session,
+    };
+    let mine: Vec<MyWorkspace> = serde_json::from_str(&row.workspaces_json)
+        .map_err(|e| ApiError::Internal(format!("workspaces_json: {e}")))?;
+    let workspaces: Vec<_> = mine
         .iter()
         .map(|w| {
-            let kind = WorkspaceKind::parse(&w.kind).ok();
-            let role = w.role.as_deref().and_then(Role::from_db);
-            let permissions = match (kind, role) {
-                (Some(k), Some(r)) => permissions_of(k, r),
+            let permissions = match (WorkspaceKind::parse(&w.kind), Role::from_db(&w.role)) {
+                (Ok(k), Some(r)) => permissions_of(k, r),
                 _ => Vec::new(),
             };
             json!({
@@ -31,6 +51,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             })
         })
         .collect();
+    let a = &caller.account;
     Ok(Response::json(
         200,
         &json!({

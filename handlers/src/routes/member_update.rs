@@ -12,7 +12,7 @@ use crate::domain::permissions::{Permission, Role};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, auth};
+use crate::services::{access, audit};
 use crate::sql::{self, guard, members};
 use crate::validate;
 
@@ -23,8 +23,11 @@ struct Body {
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let member = access::member(ctx, &caller, params.get("ws").unwrap_or_default()).await?;
+    let (caller, member, _) =
+        access::authorized_member(ctx, req, params.get("ws").unwrap_or_default(), |_, _| {
+            Vec::new()
+        })
+        .await?;
     member.require(Permission::MembersManage)?;
     let body: Body = req.json()?;
     let role = Role::parse_for(&body.role, member.kind).map_err(|e| e.at("role"));

@@ -12,7 +12,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::services::mail::{self, Mail};
-use crate::services::{access, audit, auth};
+use crate::services::{access, audit};
 use crate::sql::members;
 use crate::time::rfc3339;
 use crate::validate;
@@ -31,8 +31,11 @@ pub fn token_hash(ctx: &Ctx<'_>, token: &str) -> String {
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let member = access::member(ctx, &caller, params.get("ws").unwrap_or_default()).await?;
+    let (caller, member, _) =
+        access::authorized_member(ctx, req, params.get("ws").unwrap_or_default(), |_, _| {
+            Vec::new()
+        })
+        .await?;
     member.require(Permission::MembersManage)?;
     let body: Body = req.json()?;
     let email = Email::parse(&body.email).map_err(|e| e.at("email"));

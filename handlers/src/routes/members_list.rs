@@ -8,7 +8,7 @@ use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, auth};
+use crate::services::access;
 use crate::sql::{self, members};
 use crate::time::rfc3339;
 
@@ -23,8 +23,11 @@ pub fn member_json(m: &members::MemberRow) -> serde_json::Value {
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let member = access::member(ctx, &caller, params.get("ws").unwrap_or_default()).await?;
+    let (_caller, member, _) =
+        access::authorized_member(ctx, req, params.get("ws").unwrap_or_default(), |_, _| {
+            Vec::new()
+        })
+        .await?;
     member.require(Permission::WorkspaceView)?;
     let rows: Vec<members::MemberRow> =
         sql::all(ctx.db.run(members::list(&member.workspace.id)).await?)?;

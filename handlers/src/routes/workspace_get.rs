@@ -6,12 +6,15 @@ use super::Params;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, auth, views};
+use crate::services::{access, views};
 use crate::sql::{self, workspaces, workspaces::ProductCodeRow};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let caller = auth::authenticate(ctx, req).await?;
-    let member = access::member(ctx, &caller, params.get("ws").unwrap_or_default()).await?;
+    let (_caller, member, _) =
+        access::authorized_member(ctx, req, params.get("ws").unwrap_or_default(), |_, _| {
+            Vec::new()
+        })
+        .await?;
     let mut body = views::workspace(&member.workspace);
     if !member.kind.is_developer() {
         let codes: Vec<ProductCodeRow> = sql::all(

@@ -4,8 +4,10 @@
 use crate::domain::ids;
 use crate::domain::permissions::{allows, Permission, Role, WorkspaceKind};
 use crate::error::ApiError;
+use crate::http::Request;
 use crate::platform::Ctx;
-use crate::services::auth::Caller;
+use crate::platform::Outcome;
+use crate::services::auth::{self, Caller};
 use crate::sql::{self, apps, apps::AppRow, workspaces, workspaces::WorkspaceRow};
 
 /// A workspace as seen by one of its members.
@@ -23,6 +25,79 @@ impl Member {
             Err(ApiError::Forbidden)
         }
     }
+}
+
+fn member_from_row(row: Option<WorkspaceRow>) -> Result<Member, ApiError> {
+    let row = row.ok_or(ApiError::NotFound)?;
+    let kind = WorkspaceKind::parse(&row.kind).map_err(|e| ApiError::Internal(e.detail))?;
+    let role = row
+        .role
+        .as_deref()
+        .and_then(Role::from_db)
+        .ok_or_else(|| ApiError::Internal("membership without a known role".into()))?;
+    Ok(Member {
+        workspace: row,
+        kind,
+        role,
+    })
+}
+
+/// Authenticates and finds the caller's membership of workspace `id` in one D1 round trip,
+/// with `extra` statements (which must restrict to the session's account themselves) in the
+/// same batch. 401 without a live session; 404 for non-members and malformed ids.
+pub async fn authorized_member(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    id: &str,
+    extra: impl FnOnce(&str, &auth::SessionKey) -> Vec<crate::platform::Query>,
+) -> Result<(Caller, Member, Vec<Outcome>), ApiError> {
+    let Some(id) = ids::parse_uuid(id) else {
+        auth::authenticate(ctx, req).await?;
+        return Err(ApiError::NotFound);
+    };
+    let (caller, mut rest) = auth::authenticate_with(ctx, req, |key| {
+        let mut batch = vec![workspaces::find_for_session(&id, &key.token_hash, key.now)];
+        batch.extend(extra(&id, key));
+        batch
+    })
+    .await?;
+    let extra_outcomes = rest.split_off(1.min(rest.len()));
+    let row: Option<WorkspaceRow> = rest.pop().map(sql::first).transpose()?.flatten();
+    Ok((caller, member_from_row(row)?, extra_outcomes))
+}
+
+/// Authenticates and loads application `id` with the caller's role in one D1 round trip;
+/// 401 without a session, 404 for outsiders and malformed ids, 403 without `permission`.
+pub async fn authorized_app(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    id: &str,
+    permission: Permission,
+) -> Result<(Caller, AppAccess), ApiError> {
+    let Some(id) = ids::parse_uuid(id) else {
+        auth::authenticate(ctx, req).await?;
+        return Err(ApiError::NotFound);
+    };
+    let (caller, mut rest) = auth::authenticate_with(ctx, req, |key| {
+        vec![apps::find_for_session(&id, &key.token_hash, key.now)]
+    })
+    .await?;
+    let row: Option<AppRow> = rest.pop().map(sql::first).transpose()?.flatten();
+    let access = app_from_row(row)?;
+    access.require(permission)?;
+    Ok((caller, access))
+}
+
+fn app_from_row(row: Option<AppRow>) -> Result<AppAccess, ApiError> {
+    let app = row.ok_or(ApiError::NotFound)?;
+    let kind = WorkspaceKind::parse(app.workspace_kind.as_deref().unwrap_or_default())
+        .map_err(|e| ApiError::Internal(e.detail))?;
+    let role = app
+        .role
+        .as_deref()
+        .and_then(Role::from_db)
+        .ok_or_else(|| ApiError::Internal("membership without a known role".into()))?;
+    Ok(AppAccess { app, kind, role })
 }
 
 /// The caller's membership of workspace `id`, or 404 (also for a malformed id).

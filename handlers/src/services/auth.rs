@@ -5,7 +5,7 @@ use serde::Serialize;
 use crate::domain::token::{SessionToken, SESSION_TTL_MS};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::{Ctx, Query};
+use crate::platform::{Ctx, Outcome, Query};
 use crate::sql::{self, sessions, sessions::SessionAccountRow};
 use crate::time::rfc3339;
 
@@ -17,23 +17,55 @@ pub struct Caller {
 }
 
 pub async fn authenticate(ctx: &Ctx<'_>, req: &Request) -> Result<Caller, ApiError> {
+    let (caller, _) = authenticate_with(ctx, req, |_| Vec::new()).await?;
+    Ok(caller)
+}
+
+/// The session key that statements batched with authentication use to find the caller's
+/// account (`... WHERE token_hash = ? AND expires_at > ?`) without a round trip of their own.
+pub struct SessionKey {
+    pub token_hash: String,
+    pub now: i64,
+}
+
+/// The hash of the bearer token, or 401 before touching the database.
+pub fn session_key(ctx: &Ctx<'_>, req: &Request) -> Result<SessionKey, ApiError> {
     let token = req
         .bearer()
         .and_then(SessionToken::parse)
         .ok_or(ApiError::Unauthorized)?;
-    let row: Option<SessionAccountRow> = sql::first(
-        ctx.db
-            .run(sessions::find_live_by_token(
-                &token.hash(&ctx.config.token_key.0),
-                ctx.now(),
-            ))
-            .await?,
-    )?;
+    Ok(SessionKey {
+        token_hash: token.hash(&ctx.config.token_key.0),
+        now: ctx.now(),
+    })
+}
+
+/// Authenticates and runs `extra` statements in the same D1 batch (one round trip, which is
+/// what a hot read route costs under D1). The extra statements must themselves restrict to
+/// the session's account, since they run before Rust has seen whether the session is live.
+pub async fn authenticate_with(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    extra: impl FnOnce(&SessionKey) -> Vec<Query>,
+) -> Result<(Caller, Vec<Outcome>), ApiError> {
+    let key = session_key(ctx, req)?;
+    let mut batch = vec![sessions::find_live_by_token(&key.token_hash, key.now)];
+    batch.extend(extra(&key));
+    let mut outcomes = if batch.len() == 1 {
+        vec![ctx.db.run(batch.remove(0)).await?]
+    } else {
+        ctx.db.batch(batch).await?
+    };
+    let rest = outcomes.split_off(1.min(outcomes.len()));
+    let row: Option<SessionAccountRow> = outcomes.pop().map(sql::first).transpose()?.flatten();
     match row {
-        Some(account) if account.status == "active" => Ok(Caller {
-            session_id: account.session_id.clone(),
-            account,
-        }),
+        Some(account) if account.status == "active" => Ok((
+            Caller {
+                session_id: account.session_id.clone(),
+                account,
+            },
+            rest,
+        )),
         _ => Err(ApiError::Unauthorized),
     }
 }

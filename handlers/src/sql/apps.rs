@@ -26,6 +26,18 @@ statements! {
         JOIN memberships m ON m.workspace_id = a.workspace_id AND m.account_id = ?2 \
         JOIN workspaces w ON w.id = a.workspace_id \
         WHERE a.id = ?1";
+    /// The same, for the account behind a live session (batched with authentication).
+    FIND_FOR_SESSION = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
+        a.status, a.created_at, a.updated_at, \
+        (SELECT json_group_array(json_object('code', p.product_code, 'scenarios', json(p.scenarios_json))) \
+           FROM (SELECT * FROM application_products WHERE application_id = a.id ORDER BY added_at, product_code) p) AS products_json, \
+        (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'sandbox') AS sandbox_client_id, \
+        (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'production') AS production_client_id, \
+        m.role, w.kind AS workspace_kind, w.status AS workspace_status \
+        FROM applications a \
+        JOIN memberships m ON m.workspace_id = a.workspace_id AND m.account_id = (SELECT account_id FROM sessions WHERE token_hash = ?2 AND expires_at > ?3) \
+        JOIN workspaces w ON w.id = a.workspace_id \
+        WHERE a.id = ?1";
     /// A page of a workspace's applications, newest first, in one statement.
     LIST = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
         a.status, a.created_at, a.updated_at, \
@@ -35,6 +47,18 @@ statements! {
         (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'production') AS production_client_id \
         FROM applications a \
         WHERE a.workspace_id = ?1 AND (?2 IS NULL OR a.status = ?2) AND (?3 IS NULL OR a.id < ?3) \
+        ORDER BY a.id DESC LIMIT ?4";
+    /// A page, only if the session's account is a member (batched with authentication).
+    LIST_FOR_SESSION = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
+        a.status, a.created_at, a.updated_at, \
+        (SELECT json_group_array(json_object('code', p.product_code, 'scenarios', json(p.scenarios_json))) \
+           FROM (SELECT * FROM application_products WHERE application_id = a.id ORDER BY added_at, product_code) p) AS products_json, \
+        (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'sandbox') AS sandbox_client_id, \
+        (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'production') AS production_client_id \
+        FROM applications a \
+        WHERE a.workspace_id = ?1 AND (?2 IS NULL OR a.status = ?2) AND (?3 IS NULL OR a.id < ?3) \
+          AND EXISTS (SELECT 1 FROM memberships m WHERE m.workspace_id = ?1 \
+                      AND m.account_id = (SELECT account_id FROM sessions WHERE token_hash = ?5 AND expires_at > ?6)) \
         ORDER BY a.id DESC LIMIT ?4";
     UPDATE = "UPDATE applications SET name = ?2, type = ?3, description = ?4, test_currency = ?5, updated_at = ?6 WHERE id = ?1";
     DELETE = "DELETE FROM applications WHERE id = ?1 AND status <> 'live'";
@@ -197,6 +221,34 @@ pub fn insert_environment(app_id: &str, environment: &str, client_id: &str, now:
 
 pub fn find_for_member(app_id: &str, account_id: &str) -> Query {
     q(FIND_FOR_MEMBER, vec![app_id.into(), account_id.into()])
+}
+
+pub fn find_for_session(app_id: &str, token_hash: &str, now: i64) -> Query {
+    q(
+        FIND_FOR_SESSION,
+        vec![app_id.into(), token_hash.into(), now.into()],
+    )
+}
+
+pub fn list_for_session(
+    workspace_id: &str,
+    status: Option<&str>,
+    cursor: Option<&str>,
+    limit: i64,
+    token_hash: &str,
+    now: i64,
+) -> Query {
+    q(
+        LIST_FOR_SESSION,
+        vec![
+            workspace_id.into(),
+            status.into(),
+            cursor.into(),
+            limit.into(),
+            token_hash.into(),
+            now.into(),
+        ],
+    )
 }
 
 pub fn list(workspace_id: &str, status: Option<&str>, cursor: Option<&str>, limit: i64) -> Query {

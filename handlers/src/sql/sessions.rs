@@ -14,6 +14,13 @@ statements! {
     FIND_LIVE_BY_TOKEN = "SELECT s.id AS session_id, s.expires_at, a.id, a.email, a.username, a.status, a.created_at \
                           FROM sessions s JOIN accounts a ON a.id = s.account_id \
                           WHERE s.token_hash = ?1 AND s.expires_at > ?2";
+    /// GET /v1/me in one round trip: the live session's account and its workspaces.
+    FIND_ME_BY_TOKEN = "SELECT s.id AS session_id, s.expires_at, a.id, a.email, a.username, a.status, a.created_at, \
+                        (SELECT json_group_array(json_object('id', w.id, 'name', w.name, 'kind', w.kind, 'status', w.status, 'role', w.role)) \
+                           FROM (SELECT w.id, w.name, w.kind, w.status, m.role FROM memberships m JOIN workspaces w ON w.id = m.workspace_id \
+                                 WHERE m.account_id = a.id ORDER BY w.id DESC LIMIT 500) w) AS workspaces_json \
+                        FROM sessions s JOIN accounts a ON a.id = s.account_id \
+                        WHERE s.token_hash = ?1 AND s.expires_at > ?2";
     DELETE = "DELETE FROM sessions WHERE id = ?1";
     DELETE_ALL_FOR_ACCOUNT = "DELETE FROM sessions WHERE account_id = ?1";
     DELETE_ALL_IF_CONSUMED = "DELETE FROM sessions WHERE account_id = ?1 \
@@ -31,6 +38,17 @@ pub struct SessionAccountRow {
     pub username: String,
     pub status: String,
     pub created_at: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct MeRow {
+    #[serde(flatten)]
+    pub session: SessionAccountRow,
+    pub workspaces_json: String,
+}
+
+pub fn find_me_by_token(token_hash: &str, now: i64) -> Query {
+    q(FIND_ME_BY_TOKEN, vec![token_hash.into(), now.into()])
 }
 
 pub fn insert(id: &str, token_hash: &str, account_id: &str, now: i64, expires_at: i64) -> Query {

@@ -14,6 +14,12 @@ statements! {
         w.rejection_reason, w.created_at, m.role \
         FROM workspaces w JOIN memberships m ON m.workspace_id = w.id \
         WHERE w.id = ?1 AND m.account_id = ?2";
+    /// The same, for the account behind a live session (batched with authentication).
+    FIND_FOR_SESSION = "SELECT w.id, w.kind, w.name, w.business_address, w.country, w.business_representative, \
+        w.logo_url, w.website, w.customer_service_phone, w.customer_service_email, w.status, \
+        w.rejection_reason, w.created_at, m.role \
+        FROM workspaces w JOIN memberships m ON m.workspace_id = w.id \
+        WHERE w.id = ?1 AND m.account_id = (SELECT account_id FROM sessions WHERE token_hash = ?2 AND expires_at > ?3)";
     LIST_FOR_ACCOUNT = "SELECT w.id, w.kind, w.name, w.business_address, w.country, w.business_representative, \
         w.logo_url, w.website, w.customer_service_phone, w.customer_service_email, w.status, \
         w.rejection_reason, w.created_at, m.role \
@@ -103,6 +109,13 @@ pub fn insert(w: &NewWorkspace<'_>, now: i64) -> Query {
 
 pub fn find_for_member(id: &str, account_id: &str) -> Query {
     q(FIND_FOR_MEMBER, vec![id.into(), account_id.into()])
+}
+
+pub fn find_for_session(id: &str, token_hash: &str, now: i64) -> Query {
+    q(
+        FIND_FOR_SESSION,
+        vec![id.into(), token_hash.into(), now.into()],
+    )
 }
 
 pub fn list_for_account(account_id: &str) -> Query {
