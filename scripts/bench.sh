@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks the release Worker under `wrangler dev` with wrk and prints a markdown table:
-# req/s, p50 and p99 for GET /healthz, POST /v1/sessions (a valid login) and GET /v1/me, each
+# req/s, p50 and p99 for GET /healthz, POST /v1/sessions (a valid login), GET /v1/me,
+# GET /v1/workspaces/{ws}/apps (50 apps) and GET /v1/apps/{app}, each
 # route's throughput as a ratio to /healthz from the same run, and the wasm size raw and gzipped.
 #
 #   scripts/bench.sh            (or: make bench)
@@ -79,6 +80,35 @@ if [ "$status" = 202 ]; then
     status="$(curl -sS -o /dev/null -w '%{http_code}' -H "authorization: Bearer $BENCH_TOKEN" "$base/v1/me")"
     [ "$status" = 200 ] || die "GET /v1/me answered $status"
     routes+=("POST /v1/sessions" "GET /v1/me")
+
+    # Issue 3: an approved workspace (the operator approves it) with 50 applications.
+    auth=(-H "authorization: Bearer $BENCH_TOKEN")
+    op_email="operator@devcenter.test"
+    post /v1/signup "{\"email\":\"$op_email\",\"username\":\"operator\",\"password\":\"$BENCH_PASSWORD\",\"accept_terms\":true}" >/dev/null
+    code="$(curl -sS "$base/dev/mailbox?to=$op_email" |
+        json 'v.messages.find(m => m.template === "signup_verification").data.code')"
+    status="$(post /v1/signup/verify "{\"email\":\"$op_email\",\"code\":\"$code\"}")"
+    [ "$status" = 201 ] || die "operator verify answered $status: $(cat "$tmp/body")"
+    op_token="$(json v.session_token <"$tmp/body")"
+    status="$(curl -sS -o "$tmp/body" -w '%{http_code}' -X POST "$base/v1/workspaces" "${auth[@]}" \
+        -H 'content-type: application/json' \
+        --data '{"kind":"isv","company_name":"Bench Co","business_address":"1 Bench Road","country":"SG","business_representative":"B. Ench","accept_terms":true}')"
+    [ "$status" = 201 ] || die "POST /v1/workspaces answered $status: $(cat "$tmp/body")"
+    export BENCH_WS="$(json v.id <"$tmp/body")"
+    status="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/v1/admin/workspaces/$BENCH_WS/approve" \
+        -H "authorization: Bearer $op_token")"
+    [ "$status" = 200 ] || die "approve answered $status"
+    say "creating 50 applications"
+    for i in $(seq 1 50); do
+        status="$(curl -sS -o "$tmp/body" -w '%{http_code}' -X POST "$base/v1/workspaces/$BENCH_WS/apps" "${auth[@]}" \
+            -H 'content-type: application/json' \
+            --data "{\"name\":\"Bench app $i\",\"type\":\"online\",\"registration_country\":\"SG\",\"description\":\"bench\",\"products\":[{\"code\":\"cashier_payment\",\"scenarios\":[\"online\",\"app\"]}],\"test_currency\":\"USD\"}")"
+        [ "$status" = 201 ] || die "POST /v1/workspaces/$BENCH_WS/apps answered $status: $(cat "$tmp/body")"
+    done
+    export BENCH_APP="$(json v.id <"$tmp/body")"
+    count="$(curl -sS "${auth[@]}" "$base/v1/workspaces/$BENCH_WS/apps" | json 'v.items.length')"
+    [ "$count" = 50 ] || die "the app list has $count items, expected 50"
+    routes+=("GET /v1/workspaces/{ws}/apps" "GET /v1/apps/{app}")
 else
     say "POST /v1/signup answered $status (account routes not there yet?): measuring /healthz only"
 fi
@@ -104,7 +134,9 @@ run_wrk() {
 run_wrk "GET /healthz" "$base/healthz"
 if [ -n "$BENCH_TOKEN" ]; then
     run_wrk "POST /v1/sessions" -s scripts/bench/login.lua "$base/v1/sessions"
-    run_wrk "GET /v1/me" -s scripts/bench/me.lua "$base/v1/me"
+    run_wrk "GET /v1/me" -s scripts/bench/get.lua "$base/v1/me"
+    run_wrk "GET /v1/workspaces/{ws}/apps" -s scripts/bench/get.lua "$base/v1/workspaces/$BENCH_WS/apps"
+    run_wrk "GET /v1/apps/{app}" -s scripts/bench/get.lua "$base/v1/apps/$BENCH_APP"
 fi
 
 wasm="$(find build -maxdepth 2 -name '*.wasm' | head -n1)"
