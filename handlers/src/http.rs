@@ -126,6 +126,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::MalformedJson("The request body is not valid UTF-8.".into()))?;
+    // serde's derived structs also accept a JSON array, filled in by position; a body is
+    // always an object with named fields here.
+    if !text.trim_start().starts_with('{') {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "body".into(),
+            code: "invalid_type",
+            detail: "The request body must be a JSON object.".into(),
+        }]));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => v,
@@ -309,6 +318,13 @@ mod tests {
         assert_eq!(code_of(parse_json(br#"{"email":"a","n":1}"#)).0, "ok");
         let huge = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(code_of(parse_json(&huge)).0, "payload_too_large");
+    }
+
+    #[test]
+    fn arrays_are_not_structs() {
+        // Positional arrays would otherwise deserialize into the struct's fields in order.
+        assert_eq!(code_of(parse_json(br#"["a", 1]"#)).0, "validation_failed");
+        assert_eq!(code_of(parse_json(b"  []")).0, "validation_failed");
     }
 
     #[test]

@@ -27,6 +27,16 @@ pub struct ProductChoice {
     pub scenarios: Vec<String>,
 }
 
+/// A product choice must be a JSON object too (serde would take `["code", [...]]` by position).
+fn product_choices<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ProductChoice>, D::Error> {
+    let maps = Vec::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?;
+    maps.into_iter()
+        .map(|m| {
+            serde_json::from_value(serde_json::Value::Object(m)).map_err(serde::de::Error::custom)
+        })
+        .collect()
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Body {
@@ -36,6 +46,7 @@ struct Body {
     registration_country: String,
     #[serde(default)]
     description: String,
+    #[serde(deserialize_with = "product_choices")]
     products: Vec<ProductChoice>,
     test_currency: String,
 }
