@@ -249,6 +249,25 @@ fn apps_list_pages_with_a_cursor_newest_first_without_gaps() {
 }
 
 #[test]
+fn apps_list_default_page_is_50() {
+    let owner = create_account("app-list-50");
+    let ws = approved_workspace(&owner.token, "tsp");
+    let created: Vec<String> = (0..51).map(|i| create_app(&owner.token, &ws, &format!("Bulk {i:02}"))).collect();
+    let base = format!("/v1/workspaces/{ws}/apps");
+    let first = get_ok(&base, &owner.token);
+    let items = first["items"].as_array().unwrap();
+    assert_eq!(items.len(), 50, "default limit is 50");
+    let cursor = first["next_cursor"].as_str().expect("a next_cursor after 50 of 51");
+    let second = get_ok(&format!("{base}?cursor={}", url_encode(cursor)), &owner.token);
+    assert_eq!(second["items"].as_array().unwrap().len(), 1);
+    assert_eq!(second["items"][0]["id"], json!(created[0]), "the oldest comes last");
+    assert_eq!(second["next_cursor"], Value::Null);
+    let full = get_ok(&format!("{base}?limit=100"), &owner.token);
+    assert_eq!(full["items"].as_array().unwrap().len(), 51);
+    assert_eq!(full["next_cursor"], Value::Null);
+}
+
+#[test]
 fn patch_changes_mutable_fields_and_registration_country_is_immutable() {
     let team = developer_team("app-patch");
     let id = create_app(&team.owner.token, &team.ws, "Before");
@@ -347,6 +366,12 @@ fn patch_changes_mutable_fields_and_registration_country_is_immutable() {
     assert_eq!(v["description"], json!("Only this"));
     assert_eq!(v["name"], json!("After 🚀"));
     assert_eq!(v["type"], json!("in_store"));
+    // Quotes and SQL-looking text are just text.
+    let odd = r#"O'Brien "Quotes"; DROP TABLE apps; --"#;
+    let r = patch_json_auth(&path, &team.developer.token, &json!({ "name": odd }));
+    assert_eq!(r.status, 200, "{}", r.describe());
+    assert_eq!(get_ok(&path, &team.owner.token)["name"], json!(odd));
+    assert_eq!(get_ok(&format!("/v1/workspaces/{}/apps", team.ws), &team.owner.token)["items"].as_array().unwrap().len(), 1);
     soft.finish();
 }
 

@@ -23,6 +23,28 @@ const WORKSPACE_FIELDS: &[&str] = &[
     "created_at",
 ];
 
+/// Waits for the Worker to POST a `template` email for `to` to the sink and checks its
+/// Standard Webhooks signature; returns the delivered JSON.
+#[track_caller]
+fn delivered(to: &str, template: &str) -> Value {
+    sink::require();
+    let all = sink::wait_for(to, Duration::from_secs(20), |d| {
+        d.iter().any(|x| x.json()["template"] == json!(template))
+    })
+    .unwrap_or_else(|| panic!("no {template} delivery to {to} reached the email webhook"));
+    let d = all.iter().find(|x| x.json()["template"] == json!(template)).unwrap();
+    let (id, ts, sig) = (
+        d.header("webhook-id").unwrap_or(""),
+        d.header("webhook-timestamp").unwrap_or(""),
+        d.header("webhook-signature").unwrap_or(""),
+    );
+    assert!(
+        verify_webhook_signature(&email_webhook_key(), id, ts, &d.body, sig),
+        "{template} delivery to {to} is not signed with EMAIL_WEBHOOK_SECRET"
+    );
+    d.json()
+}
+
 #[track_caller]
 fn assert_workspace_shape(w: &Value) {
     for f in WORKSPACE_FIELDS {
@@ -161,6 +183,8 @@ fn apps_wait_for_approval_and_approval_emails_the_owner_once() {
         "the email names the workspace: {:#}",
         msgs[0]
     );
+    let sent = delivered(&owner.email, "workspace_approved");
+    assert_eq!(sent["data"]["workspace_id"], json!(ws));
 
     // A second review is refused and sends nothing.
     for (path, body) in [
@@ -248,6 +272,7 @@ fn rejection_carries_its_reason_to_the_owner() {
     assert_eq!(msgs.len(), 1, "{msgs:#?}");
     assert_eq!(msgs[0]["data"]["reason"], json!(reason), "{:#}", msgs[0]);
     assert_eq!(msgs[0]["data"]["workspace_id"], json!(ws));
+    assert_eq!(delivered(&owner.email, "workspace_rejected")["data"]["reason"], json!(reason));
     assert!(mails(&owner.email, "workspace_approved").is_empty());
     walk_until(&ws, "rejected");
 
@@ -447,6 +472,8 @@ fn invitation_email_token_is_accepted_once_by_the_invited_account_only() {
     );
     assert!(link.contains(&url_encode(&token)) || link.contains(&token), "{link} lacks the token");
     assert!(msg["text"].as_str().unwrap_or("").contains(link), "the text carries the link: {msg:#}");
+    let sent = delivered(&invitee.email, "workspace_invitation");
+    assert_eq!(sent["data"]["token"], json!(token), "the delivered email carries the token");
 
     // Pending invitations are listed for the Owner.
     let m = members(&owner.token, &ws);
@@ -464,6 +491,8 @@ fn invitation_email_token_is_accepted_once_by_the_invited_account_only() {
         assert_problem(&accept(&invitee.token, bad), 404, "not_found");
     }
     assert_problem(&get_auth(&format!("/v1/workspaces/{ws}"), &stranger.token), 404, "not_found");
+    // An invitation is not membership: the invitee sees nothing before accepting.
+    assert_problem(&get_auth(&format!("/v1/workspaces/{ws}"), &invitee.token), 404, "not_found");
     assert_eq!(role_in(&members(&owner.token, &ws), &invitee.id), None);
 
     // The invited account accepts: 200 with the workspace and its role.
