@@ -242,7 +242,7 @@ fn bad_input_matrix_on_every_issue_3_json_route() {
     let inv_token = invitation_token(&invitee.email);
     let invitee_auth = auth(&invitee.token);
 
-    let snapshot = || -> Vec<Value> {
+    let snapshot = || -> Vec<(String, Value)> {
         [
             "/v1/workspaces".to_string(),
             format!("/v1/workspaces/{}/members", team.ws),
@@ -255,7 +255,7 @@ fn bad_input_matrix_on_every_issue_3_json_route() {
             format!("/v1/workspaces/{}/audit-log?limit=100", team.ws),
         ]
         .iter()
-        .map(|p| get_ok(p, &team.owner.token))
+        .map(|p| (p.clone(), get_ok(p, &team.owner.token)))
         .collect()
     };
     let before = snapshot();
@@ -347,8 +347,8 @@ fn bad_input_matrix_on_every_issue_3_json_route() {
 
     soft.check(|| {
         let after = snapshot();
-        for (i, (b, a)) in before.iter().zip(&after).enumerate() {
-            assert_eq!(a, b, "bad input changed state #{i}");
+        for ((path, b), (_, a)) in before.iter().zip(&after) {
+            assert_eq!(a, b, "bad input changed GET {path}");
         }
         assert_eq!(mailbox(&invitee.email).len(), invitee_mail_before);
     });
@@ -393,6 +393,11 @@ fn a_json_array_body_is_not_taken_as_positional_fields() {
     for (method, path, body) in &cases {
         soft.check(|| {
             let r = send_json_auth(method, path, &owner.token, body);
+            assert!(
+                (400..500).contains(&r.status),
+                "{method} {path} with the array body {body}: expected 400/422, got {}",
+                r.describe()
+            );
             let p = assert_problem_shape(&r);
             assert!(
                 (r.status == 400 && p["code"] == json!("malformed_json"))
@@ -408,6 +413,7 @@ fn a_json_array_body_is_not_taken_as_positional_fields() {
         let email = unique_email("positional-signup");
         let body = json!([email, "Positional", PASSWORD, true]);
         let r = post_json("/v1/signup", &body);
+        assert!((400..500).contains(&r.status), "POST /v1/signup with {body}: {}", r.describe());
         assert_problem_shape(&r);
         assert!(mailbox(&email).is_empty(), "a positional signup sent a code");
     });
