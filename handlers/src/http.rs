@@ -2,6 +2,7 @@
 //! size and content-type limits, strict JSON, query strings, forms, bearer tokens, cookies.
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde::Serialize;
 
 use crate::error::{ApiError, FieldError};
@@ -114,6 +115,16 @@ impl Request {
     }
 }
 
+/// For optional fields that must tell "absent" (None) from `null` (Some(None)); use with
+/// `#[serde(default, deserialize_with = "present")]`.
+pub fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
 /// Strict JSON: UTF-8, one value, no trailing data; type errors name the field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     if body.len() > MAX_BODY_BYTES {
@@ -126,15 +137,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::MalformedJson("The request body is not valid UTF-8.".into()))?;
-    // serde's derived structs also accept a JSON array, filled in by position; a body is
-    // always an object with named fields here.
-    if !text.trim_start().starts_with('{') {
-        return Err(ApiError::Validation(vec![FieldError {
-            field: "body".into(),
-            code: "invalid_type",
-            detail: "The request body must be a JSON object.".into(),
-        }]));
-    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => v,
@@ -156,6 +158,15 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     de.end().map_err(|_| {
         ApiError::MalformedJson("The request body has data after the JSON value.".into())
     })?;
+    // serde's derived structs also accept a JSON array, filled in by position; a body is
+    // always an object with named fields here.
+    if !text.trim_start().starts_with('{') {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "body".into(),
+            code: "invalid_type",
+            detail: "The request body must be a JSON object.".into(),
+        }]));
+    }
     Ok(value)
 }
 
@@ -318,6 +329,12 @@ mod tests {
         assert_eq!(code_of(parse_json(br#"{"email":"a","n":1}"#)).0, "ok");
         let huge = vec![b' '; MAX_BODY_BYTES + 1];
         assert_eq!(code_of(parse_json(&huge)).0, "payload_too_large");
+    }
+
+    #[test]
+    fn text_that_is_not_json_stays_malformed() {
+        assert_eq!(code_of(parse_json(b"email=a@b.test")).0, "malformed_json");
+        assert_eq!(code_of(parse_json(b"nope")).0, "malformed_json");
     }
 
     #[test]

@@ -471,16 +471,34 @@ fn app_rules() {
     );
     assert_eq!(r.status, 201);
     let id = json(&r)["id"].as_str().unwrap().to_owned();
-    let path = format!("/v1/apps/{id}");
-    let r = s.w.send_json_auth(
-        Method::Patch,
-        &path,
+    // A product choice given positionally is not an object, so it is refused.
+    let mut positional = app_body();
+    positional["products"] = json!([["cashier_payment", ["online"]]]);
+    let r = s.w.post_json_auth(
+        &format!("/v1/workspaces/{}/apps", s.ws),
         &developer,
-        json!({"registration_country": "US"}),
+        positional,
     );
     assert_eq!(
-        (r.status, json(&r)["errors"][0]["code"].as_str()),
-        (422, Some("immutable"))
+        (r.status, json(&r)["errors"][0]["field"].as_str()),
+        (422, Some("products[0]"))
+    );
+    let path = format!("/v1/apps/{id}");
+    for body in [
+        json!({"registration_country": "US"}),
+        json!({"registration_country": null, "name": "X"}),
+    ] {
+        let r = s.w.send_json_auth(Method::Patch, &path, &developer, body);
+        assert_eq!(
+            (r.status, json(&r)["errors"][0]["code"].as_str()),
+            (422, Some("immutable"))
+        );
+    }
+    let r =
+        s.w.send_json_auth(Method::Patch, &path, &developer, json!({"name": null}));
+    assert_eq!(
+        (r.status, json(&r)["errors"][0]["field"].as_str()),
+        (422, Some("name"))
     );
     let r = s.w.send_json_auth(
         Method::Patch,
@@ -532,6 +550,7 @@ fn app_rules() {
     assert_eq!(s.w.delete_auth(&path, &developer).status, 403);
     assert_eq!(s.w.delete_auth(&path, &s.owner).status, 204);
     assert_eq!(s.w.get_auth(&path, &s.owner).status, 404);
+    assert_eq!(s.w.delete_auth(&path, &s.owner).status, 404);
     assert_eq!(
         s.w.db.count("SELECT COUNT(*) FROM app_environments"),
         0,

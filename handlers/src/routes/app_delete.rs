@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::services::{access, audit};
-use crate::sql::{apps, guard};
+use crate::sql::{self, apps, guard};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
     let (caller, access) = access::authorized_app(
@@ -36,10 +36,20 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => Ok(Response::empty(204)),
-        Err(e) if guard::tripped(&e) => Err(ApiError::conflict(
-            "app_is_live",
-            "A live application cannot be deleted.",
-        )),
+        // Nothing was deleted: either it is live, or a concurrent request deleted it first.
+        Err(e) if guard::tripped(&e) => {
+            let still = ctx
+                .db
+                .run(apps::find_for_member(&app.id, &caller.account.id))
+                .await?;
+            match sql::first::<apps::AppRow>(still)? {
+                Some(row) if row.status == "live" => Err(ApiError::conflict(
+                    "app_is_live",
+                    "A live application cannot be deleted.",
+                )),
+                _ => Err(ApiError::NotFound),
+            }
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -1,23 +1,19 @@
 //! PATCH /v1/apps/{app}/environments/{env} {gateway_url?, notification_url?}: https URLs only,
 //! no credentials in them, no loopback or private hosts outside development. `null` clears.
 
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 use serde_json::json;
 
 use super::app_environment_get::{environment_json, environment_param, load, write_permission_for};
 use super::Params;
 use crate::domain::url::HttpsUrl;
 use crate::error::{ApiError, FieldError};
+use crate::http::present;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;
-
-/// Tells "absent" (None) from "null" (Some(None)).
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,8 @@ use super::Params;
 use crate::domain::iso::Currency;
 use crate::domain::permissions::Permission;
 use crate::domain::text;
-use crate::error::{ApiError, Invalid};
+use crate::error::{ApiError, FieldError, Invalid};
+use crate::http::present;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::services::{access, audit};
@@ -19,13 +20,34 @@ use crate::validate;
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Body {
-    name: Option<String>,
-    #[serde(rename = "type")]
-    app_type: Option<String>,
-    description: Option<String>,
-    test_currency: Option<String>,
-    /// Accepted only to answer with a clear "cannot be changed".
-    registration_country: Option<serde_json::Value>,
+    #[serde(default, deserialize_with = "present")]
+    name: Option<Option<String>>,
+    #[serde(default, rename = "type", deserialize_with = "present")]
+    app_type: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    description: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    test_currency: Option<Option<String>>,
+    /// Accepted only to answer with a clear "cannot be changed", whatever its value (even null).
+    #[serde(default, deserialize_with = "present")]
+    registration_country: Option<Option<serde_json::Value>>,
+}
+
+/// A field that was sent: its new value, or a 422 for `null` (none of these can be cleared).
+fn given<'a>(
+    field: &str,
+    value: &'a Option<Option<String>>,
+    current: &'a str,
+) -> Result<&'a str, FieldError> {
+    match value {
+        None => Ok(current),
+        Some(Some(v)) => Ok(v),
+        Some(None) => Err(Invalid::new(
+            "invalid_type",
+            format!("{field} cannot be null; leave it out to keep it."),
+        )
+        .at(field)),
+    }
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
@@ -45,19 +67,14 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .at("registration_country")]));
     }
     let app = &access.app;
-    let name = text::parse(body.name.as_deref().unwrap_or(&app.name), 1, 100, false)
-        .map_err(|e| e.at("name"));
-    let app_type =
-        parse_type(body.app_type.as_deref().unwrap_or(&app.app_type)).map_err(|e| e.at("type"));
-    let description = text::parse(
-        body.description.as_deref().unwrap_or(&app.description),
-        0,
-        2000,
-        true,
-    )
-    .map_err(|e| e.at("description"));
-    let currency = Currency::parse(body.test_currency.as_deref().unwrap_or(&app.test_currency))
-        .map_err(|e| e.at("test_currency"));
+    let name = given("name", &body.name, &app.name)
+        .and_then(|v| text::parse(v, 1, 100, false).map_err(|e| e.at("name")));
+    let app_type = given("type", &body.app_type, &app.app_type)
+        .and_then(|v| parse_type(v).map_err(|e| e.at("type")));
+    let description = given("description", &body.description, &app.description)
+        .and_then(|v| text::parse(v, 0, 2000, true).map_err(|e| e.at("description")));
+    let currency = given("test_currency", &body.test_currency, &app.test_currency)
+        .and_then(|v| Currency::parse(v).map_err(|e| e.at("test_currency")));
     validate!(name, app_type, description, currency);
     ctx.db
         .batch(vec![
