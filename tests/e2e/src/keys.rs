@@ -23,8 +23,11 @@ impl KeyPair {
     /// The private key in the traditional PKCS#1 form (`BEGIN RSA PRIVATE KEY` for RSA,
     /// `BEGIN EC PRIVATE KEY` for EC).
     pub fn private_traditional_pem(&self) -> String {
-        String::from_utf8(openssl(&["pkey", "-traditional"], self.private_pem.as_bytes()))
-            .expect("PEM is text")
+        String::from_utf8(openssl(
+            &["pkey", "-traditional"],
+            self.private_pem.as_bytes(),
+        ))
+        .expect("PEM is text")
     }
 
     /// The public key as bare base64 of the SubjectPublicKeyInfo DER (no PEM armour).
@@ -101,8 +104,14 @@ pub fn generate(algorithm: &str, pkeyopts: &[&str]) -> KeyPair {
     let public_pem =
         String::from_utf8(openssl(&["pkey", "-pubout"], private_pem.as_bytes())).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(private_pem.contains("-----BEGIN PRIVATE KEY-----"), "{private_pem}");
-    assert!(public_pem.contains("-----BEGIN PUBLIC KEY-----"), "{public_pem}");
+    assert!(
+        private_pem.contains("-----BEGIN PRIVATE KEY-----"),
+        "{private_pem}"
+    );
+    assert!(
+        public_pem.contains("-----BEGIN PUBLIC KEY-----"),
+        "{public_pem}"
+    );
     KeyPair {
         private_pem,
         public_pem,

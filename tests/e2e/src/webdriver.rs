@@ -148,15 +148,18 @@ impl Browser {
     }
 
     /// The visible text of `<body>` ("" if there is no body yet).
+    /// The body's text, or "" while there is none to read: right after a form submit the
+    /// old body goes stale as the browser navigates, which `wait_text` must poll through
+    /// rather than fail on.
     pub fn page_text(&self) -> String {
-        match self.find("body") {
-            Some(body) => self
-                .cmd("GET", &format!("/element/{body}/text"), None)
-                .as_str()
-                .unwrap_or("")
-                .to_string(),
-            None => String::new(),
+        let Some(body) = self.find("body") else {
+            return String::new();
+        };
+        let (status, v) = wd("GET", &self.url(&format!("/element/{body}/text")), None);
+        if status >= 300 {
+            return String::new();
         }
+        v["value"].as_str().unwrap_or("").to_string()
     }
 
     /// Waits up to 10 s until the page text contains `needle`; returns the text.

@@ -29,7 +29,10 @@ fn obtain_operator_session() -> String {
         let r = login(OPERATOR_EMAIL, OPERATOR_PASSWORD);
         match r.status {
             201 => return r.json()["session_token"].as_str().unwrap().to_string(),
-            429 => panic!("operator login is throttled (too many failed logins): {}", r.describe()),
+            429 => panic!(
+                "operator login is throttled (too many failed logins): {}",
+                r.describe()
+            ),
             401 => {
                 // No such account yet (or a pending one is being replaced): sign up. A
                 // concurrent signup is fine: the newest code in the mailbox is the live one.
@@ -155,7 +158,13 @@ pub fn invitation_token(email: &str) -> String {
 pub fn add_member(owner_token: &str, ws: &str, role: &str, tag: &str) -> Account {
     let acct = create_account(tag);
     let r = invite(owner_token, ws, &acct.email, role);
-    assert_eq!(r.status, 201, "invite {} as {role}: {}", acct.email, r.describe());
+    assert_eq!(
+        r.status,
+        201,
+        "invite {} as {role}: {}",
+        acct.email,
+        r.describe()
+    );
     let r = accept(&acct.token, &invitation_token(&acct.email));
     assert_eq!(r.status, 200, "accept as {role}: {}", r.describe());
     acct
@@ -202,8 +211,12 @@ pub fn developer_team(tag: &str) -> Team {
     let ws = approved_workspace(&owner.token, "tsp");
     let developer_admin = add_member(&owner.token, &ws, "developer_admin", &format!("{tag}-da"));
     let developer = add_member(&owner.token, &ws, "developer", &format!("{tag}-dev"));
-    let merchant_onboarding =
-        add_member(&owner.token, &ws, "merchant_onboarding", &format!("{tag}-mo"));
+    let merchant_onboarding = add_member(
+        &owner.token,
+        &ws,
+        "merchant_onboarding",
+        &format!("{tag}-mo"),
+    );
     Team {
         ws,
         owner,

@@ -42,8 +42,18 @@ fn audit_log_records_security_actions_newest_first_with_actor_and_request_id() {
     let ws = w["id"].as_str().unwrap().to_string();
     let mut log: Vec<Done> = Vec::new();
 
-    let r = post_json_auth(&format!("/v1/admin/workspaces/{ws}/approve"), operator_token(), &json!({}));
-    log.push(done("approval", &["approv"], OPERATOR_EMAIL, Some(vec![ws.clone()]), &r));
+    let r = post_json_auth(
+        &format!("/v1/admin/workspaces/{ws}/approve"),
+        operator_token(),
+        &json!({}),
+    );
+    log.push(done(
+        "approval",
+        &["approv"],
+        OPERATOR_EMAIL,
+        Some(vec![ws.clone()]),
+        &r,
+    ));
 
     let da = create_account("audit-da");
     let r = invite(&owner.token, &ws, &da.email, "developer_admin");
@@ -62,37 +72,86 @@ fn audit_log_records_security_actions_newest_first_with_actor_and_request_id() {
         &owner.token,
         &json!({"role": "merchant_onboarding"}),
     );
-    log.push(done("role change", &["role"], &owner.email, Some(vec![dev.id.clone(), dev.email.clone()]), &r));
+    log.push(done(
+        "role change",
+        &["role"],
+        &owner.email,
+        Some(vec![dev.id.clone(), dev.email.clone()]),
+        &r,
+    ));
     let r = patch_json_auth(
         &format!("/v1/workspaces/{ws}/members/{}", dev.id),
         &owner.token,
         &json!({"role": "developer"}),
     );
-    log.push(done("role change back", &["role"], &owner.email, Some(vec![dev.id.clone(), dev.email.clone()]), &r));
+    log.push(done(
+        "role change back",
+        &["role"],
+        &owner.email,
+        Some(vec![dev.id.clone(), dev.email.clone()]),
+        &r,
+    ));
 
-    let r = post_json_auth(&format!("/v1/workspaces/{ws}/apps"), &dev.token, &app_body("Audited"));
+    let r = post_json_auth(
+        &format!("/v1/workspaces/{ws}/apps"),
+        &dev.token,
+        &app_body("Audited"),
+    );
     let app = r.json()["id"].as_str().unwrap_or("").to_string();
-    log.push(done("app creation", &["creat"], &dev.email, Some(vec![app.clone()]), &r));
+    log.push(done(
+        "app creation",
+        &["creat"],
+        &dev.email,
+        Some(vec![app.clone()]),
+        &r,
+    ));
 
     let r = put_json_auth(
         &format!("/v1/apps/{app}/environments/sandbox/public-key"),
         &dev.token,
         &json!({"public_key": devcenter_e2e::keys::keys().rsa2048_a.public_pem}),
     );
-    log.push(done("key upload", &["key"], &dev.email, Some(vec![app.clone()]), &r));
+    log.push(done(
+        "key upload",
+        &["key"],
+        &dev.email,
+        Some(vec![app.clone()]),
+        &r,
+    ));
 
     let r = patch_json_auth(
         &format!("/v1/apps/{app}/environments/production"),
         &da.token,
         &json!({"notification_url": "https://audit.example.com/notify"}),
     );
-    log.push(done("URL change", &["url"], &da.email, Some(vec![app.clone()]), &r));
+    log.push(done(
+        "URL change",
+        &["url"],
+        &da.email,
+        Some(vec![app.clone()]),
+        &r,
+    ));
 
     let r = delete_auth(&format!("/v1/apps/{app}"), &da.token);
-    log.push(done("app deletion", &["delet"], &da.email, Some(vec![app.clone()]), &r));
+    log.push(done(
+        "app deletion",
+        &["delet"],
+        &da.email,
+        Some(vec![app.clone()]),
+        &r,
+    ));
 
-    let r = delete_auth(&format!("/v1/workspaces/{ws}/members/{}", dev.id), &owner.token);
-    log.push(done("member removal", &["remov"], &owner.email, Some(vec![dev.id.clone(), dev.email.clone()]), &r));
+    let r = delete_auth(
+        &format!("/v1/workspaces/{ws}/members/{}", dev.id),
+        &owner.token,
+    );
+    log.push(done(
+        "member removal",
+        &["remov"],
+        &owner.email,
+        Some(vec![dev.id.clone(), dev.email.clone()]),
+        &r,
+    ));
 
     // Something in another workspace must not show up here.
     let other_owner = create_account("audit-other");
@@ -104,24 +163,49 @@ fn audit_log_records_security_actions_newest_first_with_actor_and_request_id() {
     let full = get_ok(&format!("{path}?limit=100"), &owner.token);
     assert_eq!(full["next_cursor"], Value::Null, "{full:#}");
     let items = full["items"].as_array().unwrap().clone();
-    assert_eq!(get_ok(&format!("{path}?limit=100"), &da.token)["items"], json!(items));
+    assert_eq!(
+        get_ok(&format!("{path}?limit=100"), &da.token)["items"],
+        json!(items)
+    );
 
     // Shape, order (newest first: ids and times never increase).
     for e in &items {
-        for f in ["id", "actor_id", "actor_email", "action", "target", "detail", "request_id", "created_at"] {
+        for f in [
+            "id",
+            "actor_id",
+            "actor_email",
+            "action",
+            "target",
+            "detail",
+            "request_id",
+            "created_at",
+        ] {
             assert!(e.get(f).is_some(), "audit entry lacks {f}: {e:#}");
         }
         assert!(is_uuid_v7(e["id"].as_str().unwrap_or("")), "{e:#}");
         assert!(is_rfc3339(e["created_at"].as_str().unwrap_or("")), "{e:#}");
-        assert!(e["request_id"].as_str().is_some_and(|s| !s.is_empty()), "request_id: {e:#}");
+        assert!(
+            e["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+            "request_id: {e:#}"
+        );
         assert!(e["action"].as_str().is_some_and(|s| !s.is_empty()), "{e:#}");
         assert!(e["detail"].is_object(), "detail must be an object: {e:#}");
-        assert_ne!(e["target"], json!(other_app), "another workspace's entry leaked: {e:#}");
+        assert_ne!(
+            e["target"],
+            json!(other_app),
+            "another workspace's entry leaked: {e:#}"
+        );
     }
     for pair in items.windows(2) {
         let (a, b) = (&pair[0], &pair[1]);
-        assert!(a["id"].as_str() > b["id"].as_str(), "not newest first by id: {a} then {b}");
-        assert!(a["created_at"].as_str() >= b["created_at"].as_str(), "not newest first by time: {a} then {b}");
+        assert!(
+            a["id"].as_str() > b["id"].as_str(),
+            "not newest first by id: {a} then {b}"
+        );
+        assert!(
+            a["created_at"].as_str() >= b["created_at"].as_str(),
+            "not newest first by time: {a} then {b}"
+        );
     }
 
     // Each action found with its actor and target, in reverse order of doing.
@@ -133,12 +217,10 @@ fn audit_log_records_security_actions_newest_first_with_actor_and_request_id() {
             !used.contains(i)
                 && d.keywords.iter().any(|k| action.contains(k))
                 && e["actor_email"] == json!(d.actor_email)
-                && d
-                    .targets
+                && d.targets
                     .as_ref()
                     .map_or(true, |t| t.iter().any(|t| e["target"] == json!(t)))
-                && d
-                    .request_id
+                && d.request_id
                     .as_ref()
                     .map_or(true, |rid| e["request_id"] == json!(rid))
         });
@@ -161,21 +243,35 @@ fn audit_log_records_security_actions_newest_first_with_actor_and_request_id() {
         );
     }
     // Distinct requests, distinct request ids.
-    let mut rids: Vec<&str> = used.iter().map(|&i| items[i]["request_id"].as_str().unwrap()).collect();
+    let mut rids: Vec<&str> = used
+        .iter()
+        .map(|&i| items[i]["request_id"].as_str().unwrap())
+        .collect();
     rids.sort();
     rids.dedup();
     assert_eq!(rids.len(), used.len(), "two requests share a request id");
 
     // Paging with limit=2 walks the same list without gaps or repeats.
-    let paged: Vec<Value> = walk_pages(&path, &owner.token, 2).into_iter().flatten().collect();
+    let paged: Vec<Value> = walk_pages(&path, &owner.token, 2)
+        .into_iter()
+        .flatten()
+        .collect();
     assert_eq!(paged, items, "limit=2 pages differ from the full list");
     for q in ["limit=0", "limit=101", "limit=x", "cursor=bogus"] {
-        assert_problem(&get_auth(&format!("{path}?{q}"), &owner.token), 422, "validation_failed");
+        assert_problem(
+            &get_auth(&format!("{path}?{q}"), &owner.token),
+            422,
+            "validation_failed",
+        );
     }
     // Not for outsiders, removed members, or a bad session (the role matrix covers the roles).
     assert_problem(&get_auth(&path, &other_owner.token), 404, "not_found");
     assert_problem(&get_auth(&path, &dev.token), 404, "not_found");
-    assert_problem(&get_auth(&path, &format!("dcs_{}", "B".repeat(43))), 401, "unauthorized");
+    assert_problem(
+        &get_auth(&path, &format!("dcs_{}", "B".repeat(43))),
+        401,
+        "unauthorized",
+    );
 }
 
 #[test]
@@ -185,9 +281,15 @@ fn refused_requests_leave_no_audit_entries() {
     let before = get_ok(&path, &team.owner.token)["items"].clone();
     let app = create_app(&team.owner.token, &team.ws, "Guarded");
     let after_create = get_ok(&path, &team.owner.token)["items"].clone();
-    assert_eq!(after_create.as_array().unwrap().len(), before.as_array().unwrap().len() + 1);
+    assert_eq!(
+        after_create.as_array().unwrap().len(),
+        before.as_array().unwrap().len() + 1
+    );
     // Forbidden, invalid, or conflicting requests.
-    assert_eq!(delete_auth(&format!("/v1/apps/{app}"), &team.developer.token).status, 403);
+    assert_eq!(
+        delete_auth(&format!("/v1/apps/{app}"), &team.developer.token).status,
+        403
+    );
     assert_eq!(
         put_json_auth(
             &format!("/v1/apps/{app}/environments/production/public-key"),
@@ -225,8 +327,18 @@ fn refused_requests_leave_no_audit_entries() {
         409
     );
     assert_eq!(
-        invite(&team.developer_admin.token, &team.ws, &unique_email("audit-no"), "developer").status,
+        invite(
+            &team.developer_admin.token,
+            &team.ws,
+            &unique_email("audit-no"),
+            "developer"
+        )
+        .status,
         403
     );
-    assert_eq!(get_ok(&path, &team.owner.token)["items"], after_create, "a refused request was audited");
+    assert_eq!(
+        get_ok(&path, &team.owner.token)["items"],
+        after_create,
+        "a refused request was audited"
+    );
 }

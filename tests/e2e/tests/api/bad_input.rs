@@ -28,7 +28,12 @@ pub(crate) struct Case {
     pub(crate) expect: Expect,
 }
 
-pub(crate) fn case(name: &str, ct: Option<&'static str>, body: impl Into<Vec<u8>>, expect: Expect) -> Case {
+pub(crate) fn case(
+    name: &str,
+    ct: Option<&'static str>,
+    body: impl Into<Vec<u8>>,
+    expect: Expect,
+) -> Case {
     Case {
         name: name.to_string(),
         content_type: ct,

@@ -36,7 +36,10 @@ fn der_of_public_pem(pem: &str) -> Vec<u8> {
         Some("PUBLIC KEY"),
         "expected a `-----BEGIN PUBLIC KEY-----` PEM, got {pem:?}"
     );
-    assert!(pem.trim_end().ends_with("-----END PUBLIC KEY-----"), "{pem:?}");
+    assert!(
+        pem.trim_end().ends_with("-----END PUBLIC KEY-----"),
+        "{pem:?}"
+    );
     keys::pem_der(pem)
 }
 
@@ -64,8 +67,15 @@ fn key_uploads_bump_the_version_and_reveal_the_platform_key() {
     assert_eq!(r.status, 200, "{}", r.describe());
     let v = r.json();
     assert_eq!(v["key_version"], json!(1), "{v:#}");
-    assert_eq!(v["public_key_fingerprint"], json!(k.rsa2048_a.fingerprint()), "hex SHA-256 of the SPKI DER");
-    let platform = v["platform_public_key"].as_str().expect("platform_public_key").to_string();
+    assert_eq!(
+        v["public_key_fingerprint"],
+        json!(k.rsa2048_a.fingerprint()),
+        "hex SHA-256 of the SPKI DER"
+    );
+    let platform = v["platform_public_key"]
+        .as_str()
+        .expect("platform_public_key")
+        .to_string();
     let platform_der = der_of_public_pem(&platform);
     // The platform key is the public half of the Worker's PLATFORM_PRIVATE_KEY_SANDBOX, an
     // RSA key openssl can read.
@@ -75,13 +85,22 @@ fn key_uploads_bump_the_version_and_reveal_the_platform_key() {
         "platform_public_key is not the public half of PLATFORM_PRIVATE_KEY_SANDBOX"
     );
     let text = keys::describe_public(&platform);
-    assert!(text.contains("Public-Key: (2048 bit)") || text.contains("RSA Public-Key"), "{text}");
+    assert!(
+        text.contains("Public-Key: (2048 bit)") || text.contains("RSA Public-Key"),
+        "{text}"
+    );
 
     // GET shows the stored key (the same SPKI), its fingerprint and the platform key.
     let e = get_ok(&sandbox, &owner.token);
     assert_eq!(e["key_version"], json!(1));
-    assert_eq!(der_of_public_pem(e["public_key"].as_str().unwrap()), keys::pem_der(&k.rsa2048_a.public_pem));
-    assert_eq!(e["public_key_fingerprint"], json!(k.rsa2048_a.fingerprint()));
+    assert_eq!(
+        der_of_public_pem(e["public_key"].as_str().unwrap()),
+        keys::pem_der(&k.rsa2048_a.public_pem)
+    );
+    assert_eq!(
+        e["public_key_fingerprint"],
+        json!(k.rsa2048_a.fingerprint())
+    );
     assert_eq!(e["platform_public_key"], json!(platform));
 
     // Every upload bumps the version, even of the same key.
@@ -101,13 +120,21 @@ fn key_uploads_bump_the_version_and_reveal_the_platform_key() {
     let v = r.json();
     assert_eq!(v["key_version"], json!(1));
     let prod_platform = v["platform_public_key"].as_str().unwrap().to_string();
-    assert_ne!(der_of_public_pem(&prod_platform), platform_der, "sandbox and production share a platform key");
+    assert_ne!(
+        der_of_public_pem(&prod_platform),
+        platform_der,
+        "sandbox and production share a platform key"
+    );
     assert_eq!(
         der_of_public_pem(&prod_platform),
         keys::pem_der(&keys::platform_public_pem("production")),
         "platform_public_key is not the public half of PLATFORM_PRIVATE_KEY_PRODUCTION"
     );
-    assert_eq!(get_ok(&sandbox, &owner.token)["key_version"], json!(3), "production upload touched sandbox");
+    assert_eq!(
+        get_ok(&sandbox, &owner.token)["key_version"],
+        json!(3),
+        "production upload touched sandbox"
+    );
 }
 
 #[test]
@@ -116,16 +143,32 @@ fn keys_are_accepted_as_pem_bare_base64_crlf_and_up_to_4096_bits() {
     let (owner, _ws, app) = app_fixture("key-forms");
     let mut soft = Soft::default();
     let accepted: Vec<(&str, String, &KeyPair)> = vec![
-        ("bare base64 SPKI", k.rsa2048_a.public_base64(), &k.rsa2048_a),
-        ("PEM with CRLF line ends", k.rsa2048_c.public_pem.replace('\n', "\r\n"), &k.rsa2048_c),
-        ("PEM with surrounding blank lines and spaces", format!("\n\n  {}  \n\n", k.rsa2048_a.public_pem), &k.rsa2048_a),
+        (
+            "bare base64 SPKI",
+            k.rsa2048_a.public_base64(),
+            &k.rsa2048_a,
+        ),
+        (
+            "PEM with CRLF line ends",
+            k.rsa2048_c.public_pem.replace('\n', "\r\n"),
+            &k.rsa2048_c,
+        ),
+        (
+            "PEM with surrounding blank lines and spaces",
+            format!("\n\n  {}  \n\n", k.rsa2048_a.public_pem),
+            &k.rsa2048_a,
+        ),
         ("4096 bits", k.rsa4096.public_pem.clone(), &k.rsa4096),
     ];
     for (what, text, pair) in &accepted {
         soft.check(|| {
             let r = put_key(&owner.token, &app, "sandbox", text);
             assert_eq!(r.status, 200, "{what}: {}", r.describe());
-            assert_eq!(r.json()["public_key_fingerprint"], json!(pair.fingerprint()), "{what}");
+            assert_eq!(
+                r.json()["public_key_fingerprint"],
+                json!(pair.fingerprint()),
+                "{what}"
+            );
             let e = get_ok(&env_path(&app, "sandbox"), &owner.token);
             assert_eq!(
                 der_of_public_pem(e["public_key"].as_str().unwrap_or("")),
@@ -142,7 +185,10 @@ fn bad_keys_are_refused_with_their_field_code_and_nothing_is_stored() {
     let k = keys();
     let (owner, ws, app) = app_fixture("key-bad");
     // Sandbox has a key (so "the old one" must survive); production has none.
-    assert_eq!(put_key(&owner.token, &app, "sandbox", &k.rsa2048_a.public_pem).status, 200);
+    assert_eq!(
+        put_key(&owner.token, &app, "sandbox", &k.rsa2048_a.public_pem).status,
+        200
+    );
     let sandbox_before = get_ok(&env_path(&app, "sandbox"), &owner.token);
     let production_before = get_ok(&env_path(&app, "production"), &owner.token);
     assert_eq!(production_before["public_key"], Value::Null);
@@ -151,31 +197,77 @@ fn bad_keys_are_refused_with_their_field_code_and_nothing_is_stored() {
     // A PEM whose base64 body is damaged, one cut short, and random base64.
     let body = keys::pem_body(&k.rsa2048_b.public_pem);
     // The ASN.1 header of the SPKI is overwritten: no longer a SubjectPublicKeyInfo.
-    let damaged = k.rsa2048_b.public_pem.replacen(&body[0..12], "AAAAAAAAAAAA", 1);
+    let damaged = k
+        .rsa2048_b
+        .public_pem
+        .replacen(&body[0..12], "AAAAAAAAAAAA", 1);
     let bad_chars = k.rsa2048_b.public_pem.replacen(&body[20..24], "!*$%", 1);
     let cut = {
         let lines: Vec<&str> = k.rsa2048_b.public_pem.lines().collect();
-        format!("{}\n{}\n{}\n", lines[0], lines[1..4].join("\n"), lines[lines.len() - 1])
+        format!(
+            "{}\n{}\n{}\n",
+            lines[0],
+            lines[1..4].join("\n"),
+            lines[lines.len() - 1]
+        )
     };
-    let no_end = k.rsa2048_b.public_pem.replace("-----END PUBLIC KEY-----", "");
+    let no_end = k
+        .rsa2048_b
+        .public_pem
+        .replace("-----END PUBLIC KEY-----", "");
     let ec_private = k.ec_p256.private_pem.clone();
     let cases: Vec<(&str, String, Option<&str>)> = vec![
-        ("garbage text", "this is not a key".into(), Some("malformed")),
+        (
+            "garbage text",
+            "this is not a key".into(),
+            Some("malformed"),
+        ),
         ("damaged PEM body", damaged, Some("malformed")),
-        ("PEM body with non-base64 characters", bad_chars, Some("malformed")),
+        (
+            "PEM body with non-base64 characters",
+            bad_chars,
+            Some("malformed"),
+        ),
         ("PEM cut short", cut, Some("malformed")),
         ("PEM without END line", no_end, Some("malformed")),
-        ("random base64", "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=".into(), Some("malformed")),
-        ("certificate label", k.rsa2048_b.public_pem.replace("PUBLIC KEY", "CERTIFICATE"), None),
+        (
+            "random base64",
+            "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=".into(),
+            Some("malformed"),
+        ),
+        (
+            "certificate label",
+            k.rsa2048_b.public_pem.replace("PUBLIC KEY", "CERTIFICATE"),
+            None,
+        ),
         ("empty", "".into(), None),
-        ("PKCS#8 private key", k.rsa2048_b.private_pem.clone(), Some("private_key")),
-        ("PKCS#1 RSA private key", k.rsa2048_b.private_traditional_pem(), Some("private_key")),
+        (
+            "PKCS#8 private key",
+            k.rsa2048_b.private_pem.clone(),
+            Some("private_key"),
+        ),
+        (
+            "PKCS#1 RSA private key",
+            k.rsa2048_b.private_traditional_pem(),
+            Some("private_key"),
+        ),
         ("EC private key", ec_private, Some("private_key")),
         ("RSA 1024", k.rsa1024.public_pem.clone(), Some("too_small")),
-        ("RSA 1024 bare base64", k.rsa1024.public_base64(), Some("too_small")),
+        (
+            "RSA 1024 bare base64",
+            k.rsa1024.public_base64(),
+            Some("too_small"),
+        ),
         ("EC P-256", k.ec_p256.public_pem.clone(), Some("not_rsa")),
         ("RSA 4104", k.rsa4104.public_pem.clone(), Some("too_large")),
-        ("100 KB of PEM-looking text", format!("-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n", "QUFB".repeat(12_000)), None),
+        (
+            "100 KB of PEM-looking text",
+            format!(
+                "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+                "QUFB".repeat(12_000)
+            ),
+            None,
+        ),
     ];
     let mut soft = Soft::default();
     for env in ["sandbox", "production"] {
@@ -184,7 +276,11 @@ fn bad_keys_are_refused_with_their_field_code_and_nothing_is_stored() {
                 let r = put_key(&owner.token, &app, env, text);
                 if what.starts_with("100 KB") {
                     // Over the 64 KiB body limit: 413 is as good as a 422.
-                    assert!(r.status == 413 || r.status == 422, "{env} {what}: {}", r.describe());
+                    assert!(
+                        r.status == 413 || r.status == 422,
+                        "{env} {what}: {}",
+                        r.describe()
+                    );
                     assert_problem_shape(&r);
                     return;
                 }
@@ -199,14 +295,22 @@ fn bad_keys_are_refused_with_their_field_code_and_nothing_is_stored() {
                         .and_then(|e| e["detail"].as_str())
                         .unwrap_or("")
                         .to_lowercase();
-                    assert!(detail.contains("private"), "{what}: the message must say it is a private key: {detail}");
                     assert!(
-                        detail.contains("secret") || detail.contains("never share") || detail.contains("keep"),
+                        detail.contains("private"),
+                        "{what}: the message must say it is a private key: {detail}"
+                    );
+                    assert!(
+                        detail.contains("secret")
+                            || detail.contains("never share")
+                            || detail.contains("keep"),
                         "{what}: the message must say to keep it secret: {detail}"
                     );
                     // The answer never echoes the private key.
                     let body = keys::pem_body(text);
-                    assert!(!r.text().contains(&body[..40]), "{what}: the private key is echoed back");
+                    assert!(
+                        !r.text().contains(&body[..40]),
+                        "{what}: the private key is echoed back"
+                    );
                 }
             });
         }
@@ -214,8 +318,14 @@ fn bad_keys_are_refused_with_their_field_code_and_nothing_is_stored() {
     // The same key as the other environment, in either form.
     for (what, text) in [
         ("same PEM as sandbox", k.rsa2048_a.public_pem.clone()),
-        ("same key as sandbox, bare base64", k.rsa2048_a.public_base64()),
-        ("same key as sandbox, CRLF", k.rsa2048_a.public_pem.replace('\n', "\r\n")),
+        (
+            "same key as sandbox, bare base64",
+            k.rsa2048_a.public_base64(),
+        ),
+        (
+            "same key as sandbox, CRLF",
+            k.rsa2048_a.public_pem.replace('\n', "\r\n"),
+        ),
     ] {
         soft.check(|| {
             let r = put_key(&owner.token, &app, "production", &text);
@@ -224,9 +334,18 @@ fn bad_keys_are_refused_with_their_field_code_and_nothing_is_stored() {
         });
     }
     // Wrong JSON for the field.
-    for body in [json!({"public_key": 5}), json!({"public_key": null}), json!({"public_key": [k.rsa2048_b.public_pem]}), json!({})] {
+    for body in [
+        json!({"public_key": 5}),
+        json!({"public_key": null}),
+        json!({"public_key": [k.rsa2048_b.public_pem]}),
+        json!({}),
+    ] {
         soft.check(|| {
-            let r = put_json_auth(&format!("{}/public-key", env_path(&app, "production")), &owner.token, &body);
+            let r = put_json_auth(
+                &format!("{}/public-key", env_path(&app, "production")),
+                &owner.token,
+                &body,
+            );
             assert_field_error(&r, "public_key", None);
         });
     }
@@ -240,14 +359,29 @@ fn bad_keys_are_refused_with_their_field_code_and_nothing_is_stored() {
     });
     // Nothing stored: versions, keys and fingerprints as before; no audit entry.
     soft.check(|| {
-        assert_eq!(get_ok(&env_path(&app, "sandbox"), &owner.token), sandbox_before, "sandbox changed");
-        assert_eq!(get_ok(&env_path(&app, "production"), &owner.token), production_before, "production changed");
-        assert_eq!(audit_actions(&owner.token, &ws).len(), uploads_before, "a refused upload was audited as done");
+        assert_eq!(
+            get_ok(&env_path(&app, "sandbox"), &owner.token),
+            sandbox_before,
+            "sandbox changed"
+        );
+        assert_eq!(
+            get_ok(&env_path(&app, "production"), &owner.token),
+            production_before,
+            "production changed"
+        );
+        assert_eq!(
+            audit_actions(&owner.token, &ws).len(),
+            uploads_before,
+            "a refused upload was audited as done"
+        );
     });
     // The other environment's key is refused only while it is the other environment's: after
     // sandbox moves to another key, production may take the old one.
     soft.check(|| {
-        assert_eq!(put_key(&owner.token, &app, "sandbox", &k.rsa2048_c.public_pem).status, 200);
+        assert_eq!(
+            put_key(&owner.token, &app, "sandbox", &k.rsa2048_c.public_pem).status,
+            200
+        );
         let r = put_key(&owner.token, &app, "production", &k.rsa2048_a.public_pem);
         assert_eq!(r.status, 200, "{}", r.describe());
         assert_eq!(r.json()["key_version"], json!(1));
@@ -266,7 +400,10 @@ fn the_same_key_sent_to_both_environments_at_once_lands_in_one() {
             put_key(&owner.token, &app, env, &k.rsa2048_a.public_pem)
         });
         let ok = results.iter().filter(|r| r.status == 200).count();
-        assert_eq!(ok, 1, "round {round}: exactly one upload wins: {results:#?}");
+        assert_eq!(
+            ok, 1,
+            "round {round}: exactly one upload wins: {results:#?}"
+        );
         for r in results.iter().filter(|r| r.status != 200) {
             assert_field_error(r, "public_key", Some("same_as_other_environment"));
         }
@@ -276,7 +413,11 @@ fn the_same_key_sent_to_both_environments_at_once_lands_in_one() {
             .collect();
         let mut sorted = versions.clone();
         sorted.sort_by_key(|v| v.as_i64());
-        assert_eq!(sorted, vec![json!(0), json!(1)], "round {round}: {versions:?}");
+        assert_eq!(
+            sorted,
+            vec![json!(0), json!(1)],
+            "round {round}: {versions:?}"
+        );
     }
 }
 
@@ -284,7 +425,9 @@ fn the_same_key_sent_to_both_environments_at_once_lands_in_one() {
 fn parallel_uploads_to_one_environment_each_get_their_own_version() {
     let k = keys();
     let (owner, _ws, app) = app_fixture("key-versions");
-    let results = parallel(4, |_| put_key(&owner.token, &app, "sandbox", &k.rsa2048_a.public_pem));
+    let results = parallel(4, |_| {
+        put_key(&owner.token, &app, "sandbox", &k.rsa2048_a.public_pem)
+    });
     let mut versions: Vec<i64> = results
         .iter()
         .map(|r| {
@@ -293,8 +436,15 @@ fn parallel_uploads_to_one_environment_each_get_their_own_version() {
         })
         .collect();
     versions.sort();
-    assert_eq!(versions, vec![1, 2, 3, 4], "each upload bumps the version once");
-    assert_eq!(get_ok(&env_path(&app, "sandbox"), &owner.token)["key_version"], json!(4));
+    assert_eq!(
+        versions,
+        vec![1, 2, 3, 4],
+        "each upload bumps the version once"
+    );
+    assert_eq!(
+        get_ok(&env_path(&app, "sandbox"), &owner.token)["key_version"],
+        json!(4)
+    );
 }
 
 #[test]
@@ -304,9 +454,17 @@ fn unknown_environments_are_404_for_every_method() {
     for env in ["staging", "Sandbox", "sandbox ", "prod", "..", "%2e%2e"] {
         let path = format!("/v1/apps/{app}/environments/{}", env.replace(' ', "%20"));
         assert_problem(&get_auth(&path, &owner.token), 404, "not_found");
-        assert_problem(&patch_json_auth(&path, &owner.token, &json!({"gateway_url": null})), 404, "not_found");
         assert_problem(
-            &put_json_auth(&format!("{path}/public-key"), &owner.token, &json!({"public_key": k.rsa2048_a.public_pem})),
+            &patch_json_auth(&path, &owner.token, &json!({"gateway_url": null})),
+            404,
+            "not_found",
+        );
+        assert_problem(
+            &put_json_auth(
+                &format!("{path}/public-key"),
+                &owner.token,
+                &json!({"public_key": k.rsa2048_a.public_pem}),
+            ),
             404,
             "not_found",
         );
@@ -328,20 +486,53 @@ fn urls_must_be_https_without_credentials_and_null_clears() {
         let set = r.json();
         assert_eq!(set["environment"], json!(env));
         assert_eq!(set["gateway_url"], json!("https://gw.example.com/pay"));
-        assert!(set["notification_url"].as_str().is_some_and(|u| u.starts_with("https://merchant.example.com/notify?x=1")), "{set:#}");
+        assert!(
+            set["notification_url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://merchant.example.com/notify?x=1")),
+            "{set:#}"
+        );
         let stored = get_ok(&path, &owner.token);
         assert_eq!(stored, set, "PATCH answer and GET differ");
 
         let too_long = format!("https://example.com/{}", "a".repeat(2100));
         let bad: Vec<(&str, Value, &[&str])> = vec![
-            ("http", json!("http://merchant.example.com/notify"), &["not_https"]),
-            ("ftp", json!("ftp://merchant.example.com/notify"), &["not_https", "invalid_url"]),
-            ("javascript", json!("javascript:alert(1)"), &["not_https", "invalid_url"]),
-            ("user and password", json!("https://user:secret@merchant.example.com/notify"), &["credentials"]),
-            ("user only", json!("https://user@merchant.example.com/notify"), &["credentials"]),
-            ("not a URL", json!("merchant dot example dot com"), &["invalid_url", "not_https"]),
+            (
+                "http",
+                json!("http://merchant.example.com/notify"),
+                &["not_https"],
+            ),
+            (
+                "ftp",
+                json!("ftp://merchant.example.com/notify"),
+                &["not_https", "invalid_url"],
+            ),
+            (
+                "javascript",
+                json!("javascript:alert(1)"),
+                &["not_https", "invalid_url"],
+            ),
+            (
+                "user and password",
+                json!("https://user:secret@merchant.example.com/notify"),
+                &["credentials"],
+            ),
+            (
+                "user only",
+                json!("https://user@merchant.example.com/notify"),
+                &["credentials"],
+            ),
+            (
+                "not a URL",
+                json!("merchant dot example dot com"),
+                &["invalid_url", "not_https"],
+            ),
             ("no host", json!("https:///notify"), &["invalid_url"]),
-            ("spaces in host", json!("https://merchant example.com/notify"), &["invalid_url"]),
+            (
+                "spaces in host",
+                json!("https://merchant example.com/notify"),
+                &["invalid_url"],
+            ),
             ("over 2048 chars", json!(too_long), &["too_long"]),
             ("empty", json!(""), &[]),
             ("number", json!(5), &[]),
@@ -360,11 +551,19 @@ fn urls_must_be_https_without_credentials_and_null_clears() {
                             .find(|e| e["field"] == json!(field))
                             .map(|e| e["code"].as_str().unwrap_or("").to_string())
                             .unwrap_or_default();
-                        assert!(codes.contains(&code.as_str()), "{env} {field} {what}: code {code:?}, want one of {codes:?}: {}", r.describe());
+                        assert!(
+                            codes.contains(&code.as_str()),
+                            "{env} {field} {what}: code {code:?}, want one of {codes:?}: {}",
+                            r.describe()
+                        );
                     }
                     // The credentials are not echoed back.
                     if *what == "user and password" {
-                        assert!(!r.text().contains("secret@"), "credentials echoed: {}", r.describe());
+                        assert!(
+                            !r.text().contains("secret@"),
+                            "credentials echoed: {}",
+                            r.describe()
+                        );
                     }
                 });
             }
@@ -383,19 +582,32 @@ fn urls_must_be_https_without_credentials_and_null_clears() {
             let r = patch_json_auth(&path, &owner.token, &json!({"gateway_url": "https://new.example.com/gw", "callback_url": "https://b.example.com"}));
             assert_problem(&r, 422, "validation_failed");
         });
-        soft.check(|| assert_eq!(get_ok(&path, &owner.token), stored, "{env}: a refused PATCH changed the settings"));
+        soft.check(|| {
+            assert_eq!(
+                get_ok(&path, &owner.token),
+                stored,
+                "{env}: a refused PATCH changed the settings"
+            )
+        });
 
         // Absent keeps, null clears.
         let r = patch_json_auth(&path, &owner.token, &json!({"notification_url": null}));
         assert_eq!(r.status, 200, "{}", r.describe());
         let v = r.json();
         assert_eq!(v["notification_url"], Value::Null);
-        assert_eq!(v["gateway_url"], json!("https://gw.example.com/pay"), "an absent field must be kept");
+        assert_eq!(
+            v["gateway_url"],
+            json!("https://gw.example.com/pay"),
+            "an absent field must be kept"
+        );
         let r = patch_json_auth(&path, &owner.token, &json!({"gateway_url": null}));
         assert_eq!(r.status, 200, "{}", r.describe());
         assert_eq!(r.json()["gateway_url"], Value::Null);
         let e = get_ok(&path, &owner.token);
-        assert_eq!((e["gateway_url"].clone(), e["notification_url"].clone()), (Value::Null, Value::Null));
+        assert_eq!(
+            (e["gateway_url"].clone(), e["notification_url"].clone()),
+            (Value::Null, Value::Null)
+        );
     }
     soft.finish();
 }
@@ -413,12 +625,25 @@ fn loopback_and_private_hosts_are_allowed_in_development() {
         "https://10.0.0.5/notify",
         "https://192.168.1.20/notify",
     ] {
-        let r = patch_json_auth(&path, &owner.token, &json!({"notification_url": url, "gateway_url": url}));
+        let r = patch_json_auth(
+            &path,
+            &owner.token,
+            &json!({"notification_url": url, "gateway_url": url}),
+        );
         assert_eq!(r.status, 200, "{url} in development: {}", r.describe());
         let v = r.json();
-        assert!(v["notification_url"].as_str().is_some_and(|u| u.starts_with("https://")), "{v:#}");
+        assert!(
+            v["notification_url"]
+                .as_str()
+                .is_some_and(|u| u.starts_with("https://")),
+            "{v:#}"
+        );
     }
     // Even in development, http stays refused.
-    let r = patch_json_auth(&path, &owner.token, &json!({"notification_url": "http://127.0.0.1:8080/notify"}));
+    let r = patch_json_auth(
+        &path,
+        &owner.token,
+        &json!({"notification_url": "http://127.0.0.1:8080/notify"}),
+    );
     assert_field_error(&r, "notification_url", Some("not_https"));
 }

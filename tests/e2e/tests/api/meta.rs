@@ -131,8 +131,14 @@ fn wrong_method_is_405_problem() {
         ("PUT", "/v1/products"),
         ("GET", "/v1/invitations/accept"),
         ("POST", "/v1/apps/00000000-0000-7000-8000-000000000000"),
-        ("GET", "/v1/admin/workspaces/00000000-0000-7000-8000-000000000000/approve"),
-        ("POST", "/v1/apps/00000000-0000-7000-8000-000000000000/environments/sandbox/public-key"),
+        (
+            "GET",
+            "/v1/admin/workspaces/00000000-0000-7000-8000-000000000000/approve",
+        ),
+        (
+            "POST",
+            "/v1/apps/00000000-0000-7000-8000-000000000000/environments/sandbox/public-key",
+        ),
     ] {
         let r = send(method, path, &[], None);
         assert_problem(&r, 405, "method_not_allowed");

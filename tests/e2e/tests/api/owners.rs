@@ -19,7 +19,10 @@ fn remove(token: &str, ws: &str, account: &str) -> Resp {
 
 /// A fresh workspace (kind `kind`) created by `a`, with `b` joined and promoted to Owner.
 fn two_owner_workspace(a: &Account, b: &Account, kind: &str) -> String {
-    let ws = create_workspace(&a.token, kind)["id"].as_str().unwrap().to_string();
+    let ws = create_workspace(&a.token, kind)["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let r = invite(&a.token, &ws, &b.email, "owner");
     assert_eq!(r.status, 201, "invite as owner: {}", r.describe());
     let r = accept(&b.token, &invitation_token(&b.email));
@@ -36,7 +39,9 @@ fn two_owner_workspace(a: &Account, b: &Account, kind: &str) -> String {
 fn assert_lost(r: &Resp, allowed: &[(u16, &str)], what: &str) {
     let p = assert_problem_shape(r);
     assert!(
-        allowed.iter().any(|(s, c)| r.status == *s && p["code"] == json!(c)),
+        allowed
+            .iter()
+            .any(|(s, c)| r.status == *s && p["code"] == json!(c)),
         "{what}: the losing request answered {}, expected one of {allowed:?}",
         r.describe()
     );
@@ -50,15 +55,31 @@ fn the_last_owner_can_be_neither_demoted_nor_removed() {
     let before = members(&owner.token, &ws);
 
     for role in ["developer_admin", "developer", "merchant_onboarding"] {
-        assert_problem(&set_role(&owner.token, &ws, &owner.id, role), 409, "last_owner");
+        assert_problem(
+            &set_role(&owner.token, &ws, &owner.id, role),
+            409,
+            "last_owner",
+        );
     }
     assert_problem(&remove(&owner.token, &ws, &owner.id), 409, "last_owner");
-    assert_eq!(members(&owner.token, &ws), before, "a refused change changed the members");
+    assert_eq!(
+        members(&owner.token, &ws),
+        before,
+        "a refused change changed the members"
+    );
 
     // Unknown, malformed, or someone else's member: 404; grantor roles: 422.
     let stranger = create_account("lo-stranger");
-    for id in [stranger.id.as_str(), "00000000-0000-7000-8000-000000000000", "nope"] {
-        assert_problem(&set_role(&owner.token, &ws, id, "developer"), 404, "not_found");
+    for id in [
+        stranger.id.as_str(),
+        "00000000-0000-7000-8000-000000000000",
+        "nope",
+    ] {
+        assert_problem(
+            &set_role(&owner.token, &ws, id, "developer"),
+            404,
+            "not_found",
+        );
         assert_problem(&remove(&owner.token, &ws, id), 404, "not_found");
     }
     for role in ["admin", "member", "root", ""] {
@@ -75,16 +96,32 @@ fn the_last_owner_can_be_neither_demoted_nor_removed() {
     assert_eq!(v["account_id"], json!(owner.id));
     assert_eq!(v["email"], json!(owner.email));
     // The former Owner lost members.manage at once.
-    assert_problem(&set_role(&owner.token, &ws, &dev.id, "developer"), 403, "forbidden");
-    assert_problem(&set_role(&dev.token, &ws, &dev.id, "developer"), 409, "last_owner");
+    assert_problem(
+        &set_role(&owner.token, &ws, &dev.id, "developer"),
+        403,
+        "forbidden",
+    );
+    assert_problem(
+        &set_role(&dev.token, &ws, &dev.id, "developer"),
+        409,
+        "last_owner",
+    );
     assert_problem(&remove(&dev.token, &ws, &dev.id), 409, "last_owner");
     // Removing a non-owner works; their access ends.
     let r = remove(&dev.token, &ws, &owner.id);
     assert_eq!(r.status, 204, "{}", r.describe());
     assert!(r.body.is_empty());
-    assert_problem(&get_auth(&format!("/v1/workspaces/{ws}"), &owner.token), 404, "not_found");
+    assert_problem(
+        &get_auth(&format!("/v1/workspaces/{ws}"), &owner.token),
+        404,
+        "not_found",
+    );
     assert!(
-        !get_ok("/v1/me", &owner.token)["workspaces"].as_array().unwrap().iter().any(|w| w["id"] == json!(ws)),
+        !get_ok("/v1/me", &owner.token)["workspaces"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["id"] == json!(ws)),
         "a removed member still sees the workspace in /v1/me"
     );
     let m = members(&dev.token, &ws);
@@ -107,9 +144,17 @@ fn two_owners_demoting_each_other_at_once_leave_exactly_one_owner() {
             }
         });
         let winners: Vec<usize> = (0..2).filter(|&i| results[i].status == 200).collect();
-        assert_eq!(winners.len(), 1, "round {round}: exactly one demotion wins: {results:#?}");
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: exactly one demotion wins: {results:#?}"
+        );
         let loser = 1 - winners[0];
-        assert_lost(&results[loser], &[(409, "last_owner"), (403, "forbidden")], &format!("round {round}"));
+        assert_lost(
+            &results[loser],
+            &[(409, "last_owner"), (403, "forbidden")],
+            &format!("round {round}"),
+        );
         if results[loser].status == 409 {
             conflicts += 1;
         }
@@ -137,13 +182,25 @@ fn two_owners_removing_each_other_at_once_leave_exactly_one_owner() {
             }
         });
         let winners: Vec<usize> = (0..2).filter(|&i| results[i].status == 204).collect();
-        assert_eq!(winners.len(), 1, "round {round}: exactly one removal wins: {results:#?}");
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: exactly one removal wins: {results:#?}"
+        );
         let loser = 1 - winners[0];
-        assert_lost(&results[loser], &[(409, "last_owner"), (404, "not_found")], &format!("round {round}"));
+        assert_lost(
+            &results[loser],
+            &[(409, "last_owner"), (404, "not_found")],
+            &format!("round {round}"),
+        );
         let winner = if winners[0] == 0 { &a } else { &b };
         let m = members(&winner.token, &ws);
         assert_eq!(owner_count(&m), 1, "round {round}: {m:#}");
-        assert_eq!(m["items"].as_array().unwrap().len(), 1, "round {round}: {m:#}");
+        assert_eq!(
+            m["items"].as_array().unwrap().len(),
+            1,
+            "round {round}: {m:#}"
+        );
         assert_eq!(role_in(&m, &winner.id).as_deref(), Some("owner"));
     }
 }
@@ -177,10 +234,20 @@ fn an_owner_leaving_while_demoting_the_other_owner_leaves_one_owner() {
         };
         let m = members(token, &ws);
         assert_eq!(owner_count(&m), 1, "round {round}: {results:#?}\n{m:#}");
-        let successes = results.iter().filter(|r| (200..300).contains(&r.status)).count();
-        assert!(successes >= 1, "round {round}: nothing succeeded: {results:#?}");
+        let successes = results
+            .iter()
+            .filter(|r| (200..300).contains(&r.status))
+            .count();
+        assert!(
+            successes >= 1,
+            "round {round}: nothing succeeded: {results:#?}"
+        );
         if results[0].status == 204 {
-            assert_eq!(role_in(&m, &a.id), None, "round {round}: a left but is listed");
+            assert_eq!(
+                role_in(&m, &a.id),
+                None,
+                "round {round}: a left but is listed"
+            );
         }
     }
 }
@@ -198,9 +265,14 @@ fn members_any(a: &Account, b: &Account, ws: &str) -> Value {
 
 #[test]
 fn three_owners_demoting_each_other_in_a_ring_keep_an_owner() {
-    let accts: Vec<Account> = (0..3).map(|i| create_account(&format!("race-ring-{i}"))).collect();
+    let accts: Vec<Account> = (0..3)
+        .map(|i| create_account(&format!("race-ring-{i}")))
+        .collect();
     for round in 0..4 {
-        let ws = create_workspace(&accts[0].token, "tsp")["id"].as_str().unwrap().to_string();
+        let ws = create_workspace(&accts[0].token, "tsp")["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
         for x in &accts[1..] {
             assert_eq!(invite(&accts[0].token, &ws, &x.email, "owner").status, 201);
             assert_eq!(accept(&x.token, &invitation_token(&x.email)).status, 200);
@@ -212,7 +284,11 @@ fn three_owners_demoting_each_other_in_a_ring_keep_an_owner() {
         });
         let ok = results.iter().filter(|r| r.status == 200).count();
         for r in results.iter().filter(|r| r.status != 200) {
-            assert_lost(r, &[(409, "last_owner"), (403, "forbidden")], &format!("round {round}"));
+            assert_lost(
+                r,
+                &[(409, "last_owner"), (403, "forbidden")],
+                &format!("round {round}"),
+            );
         }
         let reader = accts
             .iter()
@@ -221,7 +297,11 @@ fn three_owners_demoting_each_other_in_a_ring_keep_an_owner() {
         let m = members(&reader.token, &ws);
         let owners = owner_count(&m);
         assert!(owners >= 1, "round {round}: no Owner left: {m:#}");
-        assert_eq!(owners, 3 - ok, "round {round}: each success demoted one Owner: {results:#?}\n{m:#}");
+        assert_eq!(
+            owners,
+            3 - ok,
+            "round {round}: each success demoted one Owner: {results:#?}\n{m:#}"
+        );
     }
 }
 
@@ -229,7 +309,10 @@ fn three_owners_demoting_each_other_in_a_ring_keep_an_owner() {
 fn grantor_owner_rules_are_the_same() {
     let a = create_account("g-owner-a");
     let b = create_account("g-owner-b");
-    let ws = create_workspace(&a.token, "acqp")["id"].as_str().unwrap().to_string();
+    let ws = create_workspace(&a.token, "acqp")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_problem(&set_role(&a.token, &ws, &a.id, "admin"), 409, "last_owner");
     assert_problem(&remove(&a.token, &ws, &a.id), 409, "last_owner");
     assert_eq!(invite(&a.token, &ws, &b.email, "admin").status, 201);
@@ -238,8 +321,15 @@ fn grantor_owner_rules_are_the_same() {
     assert_problem(&set_role(&b.token, &ws, &b.id, "owner"), 403, "forbidden");
     assert_problem(&remove(&b.token, &ws, &a.id), 403, "forbidden");
     // Developer roles do not exist here.
-    assert_field_error(&set_role(&a.token, &ws, &b.id, "developer_admin"), "role", None);
-    assert_eq!(role_in(&members(&a.token, &ws), &b.id).as_deref(), Some("admin"));
+    assert_field_error(
+        &set_role(&a.token, &ws, &b.id, "developer_admin"),
+        "role",
+        None,
+    );
+    assert_eq!(
+        role_in(&members(&a.token, &ws), &b.id).as_deref(),
+        Some("admin")
+    );
     let r = set_role(&a.token, &ws, &b.id, "member");
     assert_eq!(r.status, 200, "{}", r.describe());
     assert_eq!(r.json()["role"], json!("member"));

@@ -32,7 +32,10 @@ fn delivered(to: &str, template: &str) -> Value {
         d.iter().any(|x| x.json()["template"] == json!(template))
     })
     .unwrap_or_else(|| panic!("no {template} delivery to {to} reached the email webhook"));
-    let d = all.iter().find(|x| x.json()["template"] == json!(template)).unwrap();
+    let d = all
+        .iter()
+        .find(|x| x.json()["template"] == json!(template))
+        .unwrap();
     let (id, ts, sig) = (
         d.header("webhook-id").unwrap_or(""),
         d.header("webhook-timestamp").unwrap_or(""),
@@ -72,7 +75,11 @@ fn a_new_workspace_is_under_review_and_its_creator_is_owner() {
     assert_eq!(w["role"], json!("owner"), "{w:#}");
     assert_eq!(w["kind"], json!("isv"));
     assert_eq!(w["country"], json!("SG"));
-    assert_eq!(w["name"], json!("Café Zürich 東京 Pte Ltd"), "company_name becomes the name (trimmed)");
+    assert_eq!(
+        w["name"],
+        json!("Café Zürich 東京 Pte Ltd"),
+        "company_name becomes the name (trimmed)"
+    );
     assert_eq!(w["business_address"], body["business_address"]);
     assert_eq!(w["business_representative"], json!("Ann Lee"));
     assert_eq!(w["logo_url"], body["logo_url"]);
@@ -108,15 +115,27 @@ fn a_new_workspace_is_under_review_and_its_creator_is_owner() {
 
     // Someone else: 404 for the workspace, and it is not in their list.
     let other = create_account("ws-create-other");
-    assert_problem(&get_auth(&format!("/v1/workspaces/{id}"), &other.token), 404, "not_found");
+    assert_problem(
+        &get_auth(&format!("/v1/workspaces/{id}"), &other.token),
+        404,
+        "not_found",
+    );
     assert_eq!(
         get_ok("/v1/workspaces", &other.token)["items"],
         json!([]),
         "a new account has no workspaces"
     );
     // Malformed and unknown ids are 404 as well.
-    for bad in ["nope", "00000000-0000-7000-8000-000000000000", "'%20OR%201=1--"] {
-        assert_problem(&get_auth(&format!("/v1/workspaces/{bad}"), &owner.token), 404, "not_found");
+    for bad in [
+        "nope",
+        "00000000-0000-7000-8000-000000000000",
+        "'%20OR%201=1--",
+    ] {
+        assert_problem(
+            &get_auth(&format!("/v1/workspaces/{bad}"), &owner.token),
+            404,
+            "not_found",
+        );
     }
 }
 
@@ -124,22 +143,43 @@ fn a_new_workspace_is_under_review_and_its_creator_is_owner() {
 fn optional_workspace_fields_may_be_left_out_or_null() {
     let owner = create_account("ws-optional");
     let mut body = workspace_body("merchant");
-    for f in ["logo_url", "website", "customer_service_phone", "customer_service_email"] {
+    for f in [
+        "logo_url",
+        "website",
+        "customer_service_phone",
+        "customer_service_email",
+    ] {
         body.as_object_mut().unwrap().remove(f);
     }
     let r = post_json_auth("/v1/workspaces", &owner.token, &body);
     assert_eq!(r.status, 201, "{}", r.describe());
     let w = r.json();
-    for f in ["logo_url", "website", "customer_service_phone", "customer_service_email"] {
+    for f in [
+        "logo_url",
+        "website",
+        "customer_service_phone",
+        "customer_service_email",
+    ] {
         assert_eq!(w[f], Value::Null, "{f}: {w:#}");
     }
     let mut body = workspace_body("acqp");
-    for f in ["logo_url", "website", "customer_service_phone", "customer_service_email"] {
+    for f in [
+        "logo_url",
+        "website",
+        "customer_service_phone",
+        "customer_service_email",
+    ] {
         body[f] = Value::Null;
     }
     let r = post_json_auth("/v1/workspaces", &owner.token, &body);
     assert_eq!(r.status, 201, "null optional fields: {}", r.describe());
-    assert_eq!(get_ok("/v1/workspaces", &owner.token)["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        get_ok("/v1/workspaces", &owner.token)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[test]
@@ -157,7 +197,10 @@ fn apps_wait_for_approval_and_approval_emails_the_owner_once() {
 
     // The operator sees it under review.
     let listed = walk_until(&ws, "under_review");
-    assert!(listed.get("role").is_none(), "admin lists omit role: {listed:#}");
+    assert!(
+        listed.get("role").is_none(),
+        "admin lists omit role: {listed:#}"
+    );
     assert_eq!(listed["status"], json!("under_review"));
 
     // Approve.
@@ -171,15 +214,25 @@ fn apps_wait_for_approval_and_approval_emails_the_owner_once() {
     assert_workspace_shape(&approved);
     assert_eq!(approved["status"], json!("approved"));
     assert_eq!(approved["id"], json!(ws));
-    assert_eq!(get_workspace(&owner.token, &ws)["status"], json!("approved"));
+    assert_eq!(
+        get_workspace(&owner.token, &ws)["status"],
+        json!("approved")
+    );
 
     let msgs = mails(&owner.email, "workspace_approved");
     assert_eq!(msgs.len(), 1, "exactly one approval email: {msgs:#?}");
     assert_eq!(msgs[0]["to"], json!(owner.email));
     assert_eq!(msgs[0]["data"]["workspace_id"], json!(ws), "{:#}", msgs[0]);
-    assert_eq!(msgs[0]["data"]["workspace_name"], w["name"], "{:#}", msgs[0]);
+    assert_eq!(
+        msgs[0]["data"]["workspace_name"], w["name"],
+        "{:#}",
+        msgs[0]
+    );
     assert!(
-        msgs[0]["text"].as_str().unwrap_or("").contains(w["name"].as_str().unwrap()),
+        msgs[0]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains(w["name"].as_str().unwrap()),
         "the email names the workspace: {:#}",
         msgs[0]
     );
@@ -189,7 +242,10 @@ fn apps_wait_for_approval_and_approval_emails_the_owner_once() {
     // A second review is refused and sends nothing.
     for (path, body) in [
         (format!("/v1/admin/workspaces/{ws}/approve"), json!({})),
-        (format!("/v1/admin/workspaces/{ws}/reject"), json!({"reason": "changed my mind"})),
+        (
+            format!("/v1/admin/workspaces/{ws}/reject"),
+            json!({"reason": "changed my mind"}),
+        ),
     ] {
         let r = post_json_auth(&path, operator_token(), &body);
         assert_problem(&r, 409, "already_reviewed");
@@ -197,13 +253,26 @@ fn apps_wait_for_approval_and_approval_emails_the_owner_once() {
     let after = get_workspace(&owner.token, &ws);
     assert_eq!(after["status"], json!("approved"));
     assert_eq!(after["rejection_reason"], Value::Null);
-    assert_eq!(mails(&owner.email, "workspace_approved").len(), 1, "no second approval email");
-    assert!(mails(&owner.email, "workspace_rejected").is_empty(), "no rejection email");
+    assert_eq!(
+        mails(&owner.email, "workspace_approved").len(),
+        1,
+        "no second approval email"
+    );
+    assert!(
+        mails(&owner.email, "workspace_rejected").is_empty(),
+        "no rejection email"
+    );
 
     // Now applications can be created.
     let r = post_json_auth(&apps_path, &owner.token, &app_body("Now"));
     assert_eq!(r.status, 201, "{}", r.describe());
-    assert_eq!(get_ok(&apps_path, &owner.token)["items"].as_array().unwrap().len(), 1);
+    assert_eq!(
+        get_ok(&apps_path, &owner.token)["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 
     // Unknown and malformed ids: 404 for the operator.
     for bad in ["00000000-0000-7000-8000-000000000000", "nope"] {
@@ -246,7 +315,11 @@ fn rejection_carries_its_reason_to_the_owner() {
     for (what, body, field) in [
         ("empty reason", json!({"reason": ""}), "reason"),
         ("blank reason", json!({"reason": "   "}), "reason"),
-        ("1001 characters", json!({"reason": "r".repeat(1001)}), "reason"),
+        (
+            "1001 characters",
+            json!({"reason": "r".repeat(1001)}),
+            "reason",
+        ),
         ("number", json!({"reason": 7}), "reason"),
         ("missing", json!({}), "reason"),
     ] {
@@ -254,9 +327,16 @@ fn rejection_carries_its_reason_to_the_owner() {
         assert_eq!(r.status, 422, "{what}: {}", r.describe());
         assert_field_error(&r, field, None);
     }
-    let r = post_json_auth(&path, operator_token(), &json!({"reason": "x", "approve": true}));
+    let r = post_json_auth(
+        &path,
+        operator_token(),
+        &json!({"reason": "x", "approve": true}),
+    );
     assert_problem(&r, 422, "validation_failed");
-    assert_eq!(get_workspace(&owner.token, &ws)["status"], json!("under_review"));
+    assert_eq!(
+        get_workspace(&owner.token, &ws)["status"],
+        json!("under_review")
+    );
     assert!(mails(&owner.email, "workspace_rejected").is_empty());
 
     let reason = "The business licence is missing — please upload it (許可証).";
@@ -272,7 +352,10 @@ fn rejection_carries_its_reason_to_the_owner() {
     assert_eq!(msgs.len(), 1, "{msgs:#?}");
     assert_eq!(msgs[0]["data"]["reason"], json!(reason), "{:#}", msgs[0]);
     assert_eq!(msgs[0]["data"]["workspace_id"], json!(ws));
-    assert_eq!(delivered(&owner.email, "workspace_rejected")["data"]["reason"], json!(reason));
+    assert_eq!(
+        delivered(&owner.email, "workspace_rejected")["data"]["reason"],
+        json!(reason)
+    );
     assert!(mails(&owner.email, "workspace_approved").is_empty());
     walk_until(&ws, "rejected");
 
@@ -283,7 +366,11 @@ fn rejection_carries_its_reason_to_the_owner() {
         &json!({}),
     );
     assert_problem(&r, 409, "already_reviewed");
-    let r = post_json_auth(&format!("/v1/workspaces/{ws}/apps"), &owner.token, &app_body("No"));
+    let r = post_json_auth(
+        &format!("/v1/workspaces/{ws}/apps"),
+        &owner.token,
+        &app_body("No"),
+    );
     assert_problem(&r, 409, "workspace_not_approved");
     assert_eq!(mails(&owner.email, "workspace_rejected").len(), 1);
 }
@@ -312,7 +399,11 @@ fn parallel_approve_and_reject_review_once() {
             }
         });
         let winners: Vec<&Resp> = results.iter().filter(|r| r.status == 200).collect();
-        assert_eq!(winners.len(), 1, "round {round}: exactly one review wins: {results:#?}");
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: exactly one review wins: {results:#?}"
+        );
         for r in results.iter().filter(|r| r.status != 200) {
             assert_problem(r, 409, "already_reviewed");
         }
@@ -323,7 +414,11 @@ fn parallel_approve_and_reject_review_once() {
             .into_iter()
             .filter(|m| m["data"]["workspace_id"] == json!(ws))
             .collect();
-        assert_eq!(about.len(), 1, "round {round}: one review email: {about:#?}");
+        assert_eq!(
+            about.len(),
+            1,
+            "round {round}: one review email: {about:#?}"
+        );
     }
 }
 
@@ -332,11 +427,20 @@ fn operator_list_filters_by_status_and_pages_without_gaps() {
     let owner = create_account("ws-adminlist");
     let mut mine = Vec::new();
     for _ in 0..3 {
-        mine.push(create_workspace(&owner.token, "tsp")["id"].as_str().unwrap().to_string());
+        mine.push(
+            create_workspace(&owner.token, "tsp")["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
     }
     // Page with limit=2 through the under_review list: each of mine exactly once, newest
     // first (ids are UUIDv7, so newer ids sort higher).
-    let pages = walk_pages("/v1/admin/workspaces?status=under_review", operator_token(), 2);
+    let pages = walk_pages(
+        "/v1/admin/workspaces?status=under_review",
+        operator_token(),
+        2,
+    );
     let ids: Vec<String> = pages
         .iter()
         .flatten()
@@ -347,44 +451,85 @@ fn operator_list_filters_by_status_and_pages_without_gaps() {
     dedup.dedup();
     assert_eq!(dedup.len(), ids.len(), "an id appears on two pages");
     for id in &mine {
-        assert_eq!(ids.iter().filter(|i| *i == id).count(), 1, "{id} must be listed once");
+        assert_eq!(
+            ids.iter().filter(|i| *i == id).count(),
+            1,
+            "{id} must be listed once"
+        );
     }
-    let positions: Vec<usize> = mine.iter().map(|id| ids.iter().position(|i| i == id).unwrap()).collect();
+    let positions: Vec<usize> = mine
+        .iter()
+        .map(|id| ids.iter().position(|i| i == id).unwrap())
+        .collect();
     assert!(
         positions[2] < positions[1] && positions[1] < positions[0],
         "newest first: positions {positions:?}"
     );
     // All statuses without a filter; bad filters and paging parameters are 422.
     let all = get_ok("/v1/admin/workspaces?limit=100", operator_token());
-    assert!(all["items"].is_array() && (all["next_cursor"].is_null() || all["next_cursor"].is_string()));
-    for q in ["status=bogus", "limit=0", "limit=101", "limit=abc", "cursor=not-a-cursor"] {
+    assert!(
+        all["items"].is_array() && (all["next_cursor"].is_null() || all["next_cursor"].is_string())
+    );
+    for q in [
+        "status=bogus",
+        "limit=0",
+        "limit=101",
+        "limit=abc",
+        "cursor=not-a-cursor",
+    ] {
         let r = get_auth(&format!("/v1/admin/workspaces?{q}"), operator_token());
         assert_problem(&r, 422, "validation_failed");
     }
     // Approved ones leave the under_review list.
     approve(&mine[0]);
-    let again: Vec<Value> = walk_pages("/v1/admin/workspaces?status=under_review", operator_token(), 100)
-        .into_iter()
-        .flatten()
-        .collect();
-    assert!(!again.iter().any(|w| w["id"] == json!(mine[0])), "approved one still under review");
+    let again: Vec<Value> = walk_pages(
+        "/v1/admin/workspaces?status=under_review",
+        operator_token(),
+        100,
+    )
+    .into_iter()
+    .flatten()
+    .collect();
+    assert!(
+        !again.iter().any(|w| w["id"] == json!(mine[0])),
+        "approved one still under review"
+    );
     walk_until(&mine[0], "approved");
 }
 
 #[test]
 fn contracts_are_set_for_grantor_workspaces_only() {
     let owner = create_account("ws-contract");
-    let acqp = create_workspace(&owner.token, "acqp")["id"].as_str().unwrap().to_string();
-    let merchant = create_workspace(&owner.token, "merchant")["id"].as_str().unwrap().to_string();
-    let tsp = create_workspace(&owner.token, "tsp")["id"].as_str().unwrap().to_string();
+    let acqp = create_workspace(&owner.token, "acqp")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let merchant = create_workspace(&owner.token, "merchant")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let tsp = create_workspace(&owner.token, "tsp")["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let put = |ws: &str, body: Value| {
-        put_json_auth(&format!("/v1/admin/workspaces/{ws}/contract"), operator_token(), &body)
+        put_json_auth(
+            &format!("/v1/admin/workspaces/{ws}/contract"),
+            operator_token(),
+            &body,
+        )
     };
 
     // Before any contract: an empty list.
-    assert_eq!(get_workspace(&owner.token, &acqp)["contract_products"], json!([]));
+    assert_eq!(
+        get_workspace(&owner.token, &acqp)["contract_products"],
+        json!([])
+    );
 
-    let r = put(&acqp, json!({"products": ["mini_program", "cashier_payment"]}));
+    let r = put(
+        &acqp,
+        json!({"products": ["mini_program", "cashier_payment"]}),
+    );
     assert_eq!(r.status, 200, "{}", r.describe());
     let v = r.json();
     assert_eq!(v["workspace_id"], json!(acqp));
@@ -399,8 +544,14 @@ fn contracts_are_set_for_grantor_workspaces_only() {
 
     // Bad lists change nothing.
     for (what, body) in [
-        ("unknown product", json!({"products": ["cashier_payment", "teleportation"]})),
-        ("duplicate", json!({"products": ["auto_debit", "auto_debit"]})),
+        (
+            "unknown product",
+            json!({"products": ["cashier_payment", "teleportation"]}),
+        ),
+        (
+            "duplicate",
+            json!({"products": ["auto_debit", "auto_debit"]}),
+        ),
         ("not a list", json!({"products": "cashier_payment"})),
         ("number inside", json!({"products": [5]})),
         ("missing", json!({})),
@@ -410,10 +561,15 @@ fn contracts_are_set_for_grantor_workspaces_only() {
         assert_eq!(r.status, 422, "{what}: {}", r.describe());
         assert_problem(&r, 422, "validation_failed");
     }
-    let r = put(&acqp, json!({"products": ["cashier_payment", "teleportation"]}));
+    let r = put(
+        &acqp,
+        json!({"products": ["cashier_payment", "teleportation"]}),
+    );
     let errors = r.json()["errors"].as_array().cloned().unwrap_or_default();
     assert!(
-        errors.iter().any(|e| e["field"].as_str().unwrap_or("").starts_with("products")),
+        errors
+            .iter()
+            .any(|e| e["field"].as_str().unwrap_or("").starts_with("products")),
         "the error names products: {}",
         r.describe()
     );
@@ -426,18 +582,33 @@ fn contracts_are_set_for_grantor_workspaces_only() {
     // Replace with an empty list; merchant kind works too; developer kinds are refused.
     let r = put(&acqp, json!({"products": []}));
     assert_eq!(r.status, 200, "{}", r.describe());
-    assert_eq!(get_workspace(&owner.token, &acqp)["contract_products"], json!([]));
+    assert_eq!(
+        get_workspace(&owner.token, &acqp)["contract_products"],
+        json!([])
+    );
     let r = put(&merchant, json!({"products": ["auto_debit"]}));
     assert_eq!(r.status, 200, "{}", r.describe());
-    assert_eq!(get_workspace(&owner.token, &merchant)["contract_products"], json!(["auto_debit"]));
+    assert_eq!(
+        get_workspace(&owner.token, &merchant)["contract_products"],
+        json!(["auto_debit"])
+    );
     let r = put(&tsp, json!({"products": ["auto_debit"]}));
     assert_problem(&r, 409, "not_a_grantor_workspace");
-    assert!(get_workspace(&owner.token, &tsp).get("contract_products").map_or(true, |c| c.is_null() || c == &json!([])));
-    let r = put("00000000-0000-7000-8000-000000000000", json!({"products": []}));
+    assert!(get_workspace(&owner.token, &tsp)
+        .get("contract_products")
+        .map_or(true, |c| c.is_null() || c == &json!([])));
+    let r = put(
+        "00000000-0000-7000-8000-000000000000",
+        json!({"products": []}),
+    );
     assert_problem(&r, 404, "not_found");
     // Grantor workspaces build no applications.
     approve(&acqp);
-    let r = post_json_auth(&format!("/v1/workspaces/{acqp}/apps"), &owner.token, &app_body("No"));
+    let r = post_json_auth(
+        &format!("/v1/workspaces/{acqp}/apps"),
+        &owner.token,
+        &app_body("No"),
+    );
     assert_problem(&r, 409, "not_a_developer_workspace");
 }
 
@@ -457,7 +628,10 @@ fn invitation_email_token_is_accepted_once_by_the_invited_account_only() {
     assert!(is_uuid_v7(i["id"].as_str().unwrap_or("")), "{inv:#}");
     assert_eq!(i["email"], json!(invitee.email));
     assert_eq!(i["role"], json!("developer"));
-    assert!(is_rfc3339(i["expires_at"].as_str().unwrap_or("")), "{inv:#}");
+    assert!(
+        is_rfc3339(i["expires_at"].as_str().unwrap_or("")),
+        "{inv:#}"
+    );
 
     // The email: workspace name, role, a token, and a link carrying the same token.
     let msg = latest_mail(&invitee.email, "workspace_invitation");
@@ -470,29 +644,55 @@ fn invitation_email_token_is_accepted_once_by_the_invited_account_only() {
         link.starts_with("http") && link.contains("/v1/invitations/accept?token="),
         "{link}"
     );
-    assert!(link.contains(&url_encode(&token)) || link.contains(&token), "{link} lacks the token");
-    assert!(msg["text"].as_str().unwrap_or("").contains(link), "the text carries the link: {msg:#}");
+    assert!(
+        link.contains(&url_encode(&token)) || link.contains(&token),
+        "{link} lacks the token"
+    );
+    assert!(
+        msg["text"].as_str().unwrap_or("").contains(link),
+        "the text carries the link: {msg:#}"
+    );
     let sent = delivered(&invitee.email, "workspace_invitation");
-    assert_eq!(sent["data"]["token"], json!(token), "the delivered email carries the token");
+    assert_eq!(
+        sent["data"]["token"],
+        json!(token),
+        "the delivered email carries the token"
+    );
 
     // Pending invitations are listed for the Owner.
     let m = members(&owner.token, &ws);
-    let pending = m["invitations"].as_array().expect("invitations for the Owner");
+    let pending = m["invitations"]
+        .as_array()
+        .expect("invitations for the Owner");
     assert!(
-        pending.iter().any(|p| p["email"] == json!(invitee.email) && p["role"] == json!("developer")),
+        pending
+            .iter()
+            .any(|p| p["email"] == json!(invitee.email) && p["role"] == json!("developer")),
         "{m:#}"
     );
 
     // Others: 404 (and nothing happens); anonymous: 401.
     assert_problem(&accept(&stranger.token, &token), 404, "not_found");
     assert_problem(&accept(&owner.token, &token), 404, "not_found");
-    assert_problem(&post_json("/v1/invitations/accept", &json!({"token": token})), 401, "unauthorized");
+    assert_problem(
+        &post_json("/v1/invitations/accept", &json!({"token": token})),
+        401,
+        "unauthorized",
+    );
     for bad in ["", "dci_nope", &"x".repeat(5000)] {
         assert_problem(&accept(&invitee.token, bad), 404, "not_found");
     }
-    assert_problem(&get_auth(&format!("/v1/workspaces/{ws}"), &stranger.token), 404, "not_found");
+    assert_problem(
+        &get_auth(&format!("/v1/workspaces/{ws}"), &stranger.token),
+        404,
+        "not_found",
+    );
     // An invitation is not membership: the invitee sees nothing before accepting.
-    assert_problem(&get_auth(&format!("/v1/workspaces/{ws}"), &invitee.token), 404, "not_found");
+    assert_problem(
+        &get_auth(&format!("/v1/workspaces/{ws}"), &invitee.token),
+        404,
+        "not_found",
+    );
     assert_eq!(role_in(&members(&owner.token, &ws), &invitee.id), None);
 
     // The invited account accepts: 200 with the workspace and its role.
@@ -514,14 +714,25 @@ fn invitation_email_token_is_accepted_once_by_the_invited_account_only() {
     assert_eq!(me_entry["username"], json!(invitee.username));
     assert!(is_rfc3339(me_entry["joined_at"].as_str().unwrap_or("")));
     assert!(
-        !m["invitations"].as_array().unwrap().iter().any(|p| p["email"] == json!(invitee.email)),
+        !m["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["email"] == json!(invitee.email)),
         "an accepted invitation is no longer pending: {m:#}"
     );
 
     // A second accept: 404; a new invitation for a member: 409 already_member.
     assert_problem(&accept(&invitee.token, &token), 404, "not_found");
-    assert_problem(&invite(&owner.token, &ws, &invitee.email, "developer_admin"), 409, "already_member");
-    assert_eq!(role_in(&members(&owner.token, &ws), &invitee.id).as_deref(), Some("developer"));
+    assert_problem(
+        &invite(&owner.token, &ws, &invitee.email, "developer_admin"),
+        409,
+        "already_member",
+    );
+    assert_eq!(
+        role_in(&members(&owner.token, &ws), &invitee.id).as_deref(),
+        Some("developer")
+    );
 
     // The new member sees the workspace in /v1/me with the Developer's permissions, and the
     // members list without the pending invitations (members.manage only).
@@ -536,10 +747,16 @@ fn invitation_email_token_is_accepted_once_by_the_invited_account_only() {
     assert_eq!(entry["role"], json!("developer"));
     assert_eq!(
         entry["permissions"],
-        json!(crate::ws_matrix::permissions_of(crate::ws_matrix::Family::Developer, "developer"))
+        json!(crate::ws_matrix::permissions_of(
+            crate::ws_matrix::Family::Developer,
+            "developer"
+        ))
     );
     let m = members(&invitee.token, &ws);
-    assert!(m.get("invitations").is_none(), "only members.manage sees invitations: {m:#}");
+    assert!(
+        m.get("invitations").is_none(),
+        "only members.manage sees invitations: {m:#}"
+    );
 }
 
 #[test]
@@ -548,10 +765,18 @@ fn a_new_invitation_replaces_the_old_one_and_roles_must_fit_the_family() {
     let ws = approved_workspace(&owner.token, "isv");
     let invitee = create_account("inv2-invitee");
 
-    assert_eq!(invite(&owner.token, &ws, &invitee.email, "developer").status, 201);
+    assert_eq!(
+        invite(&owner.token, &ws, &invitee.email, "developer").status,
+        201
+    );
     let old = invitation_token(&invitee.email);
     // Upper-case address: the same person (emails are normalised to lower case).
-    let r = invite(&owner.token, &ws, &invitee.email.to_uppercase(), "developer_admin");
+    let r = invite(
+        &owner.token,
+        &ws,
+        &invitee.email.to_uppercase(),
+        "developer_admin",
+    );
     assert_eq!(r.status, 201, "{}", r.describe());
     assert_eq!(r.json()["invitation"]["email"], json!(invitee.email));
     let new = invitation_token(&invitee.email);
@@ -563,7 +788,11 @@ fn a_new_invitation_replaces_the_old_one_and_roles_must_fit_the_family() {
         .iter()
         .filter(|p| p["email"] == json!(invitee.email))
         .collect();
-    assert_eq!(pending.len(), 1, "the new invitation replaces the old: {m:#}");
+    assert_eq!(
+        pending.len(),
+        1,
+        "the new invitation replaces the old: {m:#}"
+    );
     assert_eq!(pending[0]["role"], json!("developer_admin"));
     assert_problem(&accept(&invitee.token, &old), 404, "not_found");
     let r = accept(&invitee.token, &new);
@@ -578,15 +807,24 @@ fn a_new_invitation_replaces_the_old_one_and_roles_must_fit_the_family() {
         (json!({"email": target, "role": "member"}), "role"),
         (json!({"email": target, "role": "superuser"}), "role"),
         (json!({"email": target, "role": ""}), "role"),
-        (json!({"email": "not-an-email", "role": "developer"}), "email"),
-        (json!({"email": format!("{}@example.test", "a".repeat(300)), "role": "developer"}), "email"),
+        (
+            json!({"email": "not-an-email", "role": "developer"}),
+            "email",
+        ),
+        (
+            json!({"email": format!("{}@example.test", "a".repeat(300)), "role": "developer"}),
+            "email",
+        ),
         (json!({"email": target, "role": 3}), "role"),
         (json!({"role": "developer"}), "email"),
     ] {
         let r = post_json_auth(&format!("/v1/workspaces/{ws}/members"), &owner.token, &body);
         assert_field_error(&r, field, None);
     }
-    assert!(mailbox(&target).is_empty(), "a refused invitation was emailed");
+    assert!(
+        mailbox(&target).is_empty(),
+        "a refused invitation was emailed"
+    );
     assert!(
         !members(&owner.token, &ws)["invitations"]
             .as_array()
@@ -598,7 +836,11 @@ fn a_new_invitation_replaces_the_old_one_and_roles_must_fit_the_family() {
 
     // In a grantor workspace it is the other way round.
     let g = approved_workspace(&owner.token, "acqp");
-    assert_field_error(&invite(&owner.token, &g, &target, "developer"), "role", None);
+    assert_field_error(
+        &invite(&owner.token, &g, &target, "developer"),
+        "role",
+        None,
+    );
     assert_eq!(invite(&owner.token, &g, &target, "admin").status, 201);
     // Inviting an address without an account works; accepting needs that account.
     let acct = create_account_with(&target, "Target", PASSWORD);
@@ -612,7 +854,10 @@ fn parallel_accepts_of_one_invitation_join_once() {
     let owner = create_account("inv3-owner");
     let ws = approved_workspace(&owner.token, "tsp");
     let invitee = create_account("inv3-invitee");
-    assert_eq!(invite(&owner.token, &ws, &invitee.email, "developer").status, 201);
+    assert_eq!(
+        invite(&owner.token, &ws, &invitee.email, "developer").status,
+        201
+    );
     let token = invitation_token(&invitee.email);
     let results = parallel(4, |_| accept(&invitee.token, &token));
     let ok = results.iter().filter(|r| r.status == 200).count();
@@ -662,10 +907,20 @@ fn product_catalog_is_public_with_scenarios_and_required_test_cases() {
         assert_eq!(got, exp, "{code} scenarios");
         assert!(p["name"].as_str().is_some_and(|s| !s.is_empty()), "{p:#}");
         assert!(p["description"].is_string(), "{p:#}");
-        let cases = p["required_test_cases"].as_array().unwrap_or_else(|| panic!("{p:#}"));
+        let cases = p["required_test_cases"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{p:#}"));
         assert!(!cases.is_empty(), "{code} needs required test cases");
-        let mut ids: Vec<&str> = cases.iter().map(|c| c["id"].as_str().unwrap_or("")).collect();
-        assert!(cases.iter().all(|c| c["name"].as_str().is_some_and(|s| !s.is_empty())), "{p:#}");
+        let mut ids: Vec<&str> = cases
+            .iter()
+            .map(|c| c["id"].as_str().unwrap_or(""))
+            .collect();
+        assert!(
+            cases
+                .iter()
+                .all(|c| c["name"].as_str().is_some_and(|s| !s.is_empty())),
+            "{p:#}"
+        );
         assert!(ids.iter().all(|i| !i.is_empty()), "{p:#}");
         ids.sort();
         ids.dedup();

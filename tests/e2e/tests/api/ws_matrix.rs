@@ -25,10 +25,18 @@ pub const DEVELOPER_PERMISSIONS: &[(&str, &[&str])] = &[
     ("app.launch_delete", &["owner", "developer_admin"]),
     (
         "app.view",
-        &["owner", "developer_admin", "developer", "merchant_onboarding"],
+        &[
+            "owner",
+            "developer_admin",
+            "developer",
+            "merchant_onboarding",
+        ],
     ),
     ("app.products", &["owner", "developer_admin", "developer"]),
-    ("sandbox.develop", &["owner", "developer_admin", "developer"]),
+    (
+        "sandbox.develop",
+        &["owner", "developer_admin", "developer"],
+    ),
     ("production.configure", &["owner", "developer_admin"]),
     ("authorization.manage", &["owner", "developer_admin"]),
     (
@@ -39,7 +47,12 @@ pub const DEVELOPER_PERMISSIONS: &[(&str, &[&str])] = &[
     ("audit.view", &["owner", "developer_admin"]),
     (
         "workspace.view",
-        &["owner", "developer_admin", "developer", "merchant_onboarding"],
+        &[
+            "owner",
+            "developer_admin",
+            "developer",
+            "merchant_onboarding",
+        ],
     ),
 ];
 
@@ -100,13 +113,38 @@ const ROUTES: &[(&str, &str, &str, u16)] = &[
     ("GET", "/v1/workspaces", SIGNED_IN, 200),
     ("GET", "/v1/workspaces/{ws}", "workspace.view", 200),
     ("GET", "/v1/admin/workspaces", OPERATOR, 200),
-    ("POST", "/v1/admin/workspaces/{review_ws}/approve", OPERATOR, 200),
-    ("POST", "/v1/admin/workspaces/{review_ws}/reject", OPERATOR, 200),
-    ("PUT", "/v1/admin/workspaces/{grantor_ws}/contract", OPERATOR, 200),
+    (
+        "POST",
+        "/v1/admin/workspaces/{review_ws}/approve",
+        OPERATOR,
+        200,
+    ),
+    (
+        "POST",
+        "/v1/admin/workspaces/{review_ws}/reject",
+        OPERATOR,
+        200,
+    ),
+    (
+        "PUT",
+        "/v1/admin/workspaces/{grantor_ws}/contract",
+        OPERATOR,
+        200,
+    ),
     ("GET", "/v1/workspaces/{ws}/members", "workspace.view", 200),
     ("POST", "/v1/workspaces/{ws}/members", "members.manage", 201),
-    ("PATCH", "/v1/workspaces/{ws}/members/{account}", "members.manage", 200),
-    ("DELETE", "/v1/workspaces/{ws}/members/{account}", "members.manage", 204),
+    (
+        "PATCH",
+        "/v1/workspaces/{ws}/members/{account}",
+        "members.manage",
+        200,
+    ),
+    (
+        "DELETE",
+        "/v1/workspaces/{ws}/members/{account}",
+        "members.manage",
+        204,
+    ),
     ("POST", "/v1/invitations/accept", INVITEE, 200),
     ("GET", "/v1/me", SIGNED_IN, 200),
     ("GET", "/v1/products", PUBLIC, 200),
@@ -116,14 +154,49 @@ const ROUTES: &[(&str, &str, &str, u16)] = &[
     ("PATCH", "/v1/apps/{app}", "app.write", 200),
     ("DELETE", "/v1/apps/{app}", "app.launch_delete", 204),
     ("POST", "/v1/apps/{app}/products", "app.products", 200),
-    ("DELETE", "/v1/apps/{app}/products/{code}", "app.products", 200),
+    (
+        "DELETE",
+        "/v1/apps/{app}/products/{code}",
+        "app.products",
+        200,
+    ),
     ("GET", "/v1/apps/{app}/sandbox", "app.view", 200),
-    ("GET", "/v1/apps/{app}/environments/sandbox", "app.view", 200),
-    ("GET", "/v1/apps/{app}/environments/production", "app.view", 200),
-    ("PATCH", "/v1/apps/{app}/environments/sandbox", "sandbox.develop", 200),
-    ("PATCH", "/v1/apps/{app}/environments/production", "production.configure", 200),
-    ("PUT", "/v1/apps/{app}/environments/sandbox/public-key", "sandbox.develop", 200),
-    ("PUT", "/v1/apps/{app}/environments/production/public-key", "production.configure", 200),
+    (
+        "GET",
+        "/v1/apps/{app}/environments/sandbox",
+        "app.view",
+        200,
+    ),
+    (
+        "GET",
+        "/v1/apps/{app}/environments/production",
+        "app.view",
+        200,
+    ),
+    (
+        "PATCH",
+        "/v1/apps/{app}/environments/sandbox",
+        "sandbox.develop",
+        200,
+    ),
+    (
+        "PATCH",
+        "/v1/apps/{app}/environments/production",
+        "production.configure",
+        200,
+    ),
+    (
+        "PUT",
+        "/v1/apps/{app}/environments/sandbox/public-key",
+        "sandbox.develop",
+        200,
+    ),
+    (
+        "PUT",
+        "/v1/apps/{app}/environments/production/public-key",
+        "production.configure",
+        200,
+    ),
     ("GET", "/v1/workspaces/{ws}/audit-log", "audit.view", 200),
 ];
 
@@ -398,7 +471,12 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
                 token = Some(acct.token);
             }
             let r = invite(&w.owner.token, &w.ws, &email, w.role_family().0);
-            assert_eq!(r.status, 201, "invite for the accept case: {}", r.describe());
+            assert_eq!(
+                r.status,
+                201,
+                "invite for the accept case: {}",
+                r.describe()
+            );
             body = Some(json!({"token": invitation_token(&email)}));
             witness = Some(format!("/v1/workspaces/{}/members", w.ws));
         }
@@ -522,7 +600,10 @@ fn run_matrix(w: &World, routes: &[(&str, &str, &str, u16)]) {
         for caller in w.callers(need) {
             let want = expected(w.family, need, ok, caller);
             let p = prepare(w, method, template, caller);
-            let before = p.witness.as_ref().map(|path| get_auth(path, &w.owner.token));
+            let before = p
+                .witness
+                .as_ref()
+                .map(|path| get_auth(path, &w.owner.token));
             let r = call(method, &p);
             let mut problem = judge(want, &r);
             if problem.is_none() && !(200..300).contains(&want) {
@@ -575,7 +656,10 @@ fn run_matrix(w: &World, routes: &[(&str, &str, &str, u16)]) {
 #[test]
 fn role_route_matrix_developer_workspace() {
     // Make sure the table covers every issue-3 route exactly once (a typo would hide one).
-    let mut keys: Vec<String> = ROUTES.iter().map(|(m, p, _, _)| format!("{m} {p}")).collect();
+    let mut keys: Vec<String> = ROUTES
+        .iter()
+        .map(|(m, p, _, _)| format!("{m} {p}"))
+        .collect();
     keys.sort();
     keys.dedup();
     assert_eq!(keys.len(), ROUTES.len(), "a route is listed twice");
@@ -613,9 +697,27 @@ fn me_lists_role_and_sorted_permissions_from_the_spec_table() {
     let g_member = add_member(&g_owner.token, &g_ws, "member", "me-perm-g-member");
     let cases: Vec<(&Account, &str, &str, Family, &str)> = vec![
         (&team.owner, &team.ws, "owner", Family::Developer, "tsp"),
-        (&team.developer_admin, &team.ws, "developer_admin", Family::Developer, "tsp"),
-        (&team.developer, &team.ws, "developer", Family::Developer, "tsp"),
-        (&team.merchant_onboarding, &team.ws, "merchant_onboarding", Family::Developer, "tsp"),
+        (
+            &team.developer_admin,
+            &team.ws,
+            "developer_admin",
+            Family::Developer,
+            "tsp",
+        ),
+        (
+            &team.developer,
+            &team.ws,
+            "developer",
+            Family::Developer,
+            "tsp",
+        ),
+        (
+            &team.merchant_onboarding,
+            &team.ws,
+            "merchant_onboarding",
+            Family::Developer,
+            "tsp",
+        ),
         (&g_owner, &g_ws, "owner", Family::Grantor, "merchant"),
         (&g_admin, &g_ws, "admin", Family::Grantor, "merchant"),
         (&g_member, &g_ws, "member", Family::Grantor, "merchant"),
@@ -625,16 +727,24 @@ fn me_lists_role_and_sorted_permissions_from_the_spec_table() {
         let me = get_ok("/v1/me", &acct.token);
         let list = me["workspaces"].as_array().cloned().unwrap_or_default();
         let Some(entry) = list.iter().find(|w| w["id"] == json!(ws)) else {
-            failures.push(format!("{role}: workspace {ws} missing from /v1/me: {me:#}"));
+            failures.push(format!(
+                "{role}: workspace {ws} missing from /v1/me: {me:#}"
+            ));
             continue;
         };
         let want = permissions_of(family, role);
         let got: Vec<String> = entry["permissions"]
             .as_array()
-            .map(|a| a.iter().filter_map(|p| p.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         if got != want {
-            failures.push(format!("{kind} {role}: permissions {got:?}, SPEC table says {want:?}"));
+            failures.push(format!(
+                "{kind} {role}: permissions {got:?}, SPEC table says {want:?}"
+            ));
         }
         for (field, value) in [
             ("role", json!(role)),
@@ -649,16 +759,24 @@ fn me_lists_role_and_sorted_permissions_from_the_spec_table() {
             failures.push(format!("{role}: no name: {entry}"));
         }
         if me["operator"] != json!(false) {
-            failures.push(format!("{role}: operator must be false: {}", me["operator"]));
+            failures.push(format!(
+                "{role}: operator must be false: {}",
+                me["operator"]
+            ));
         }
         let w = get_workspace(&acct.token, ws);
         if w["role"] != json!(role) {
-            failures.push(format!("{role}: GET /v1/workspaces/{ws} role is {}", w["role"]));
+            failures.push(format!(
+                "{role}: GET /v1/workspaces/{ws} role is {}",
+                w["role"]
+            ));
         }
     }
     let me = get_ok("/v1/me", operator_token());
     if me["operator"] != json!(true) {
-        failures.push(format!("the operator's /v1/me must say operator: true: {me:#}"));
+        failures.push(format!(
+            "the operator's /v1/me must say operator: true: {me:#}"
+        ));
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
