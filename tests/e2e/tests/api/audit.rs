@@ -219,10 +219,10 @@ fn audit_log_records_security_actions_newest_first_with_actor_and_request_id() {
                 && e["actor_email"] == json!(d.actor_email)
                 && d.targets
                     .as_ref()
-                    .map_or(true, |t| t.iter().any(|t| e["target"] == json!(t)))
+                    .is_none_or(|t| t.iter().any(|t| e["target"] == json!(t)))
                 && d.request_id
                     .as_ref()
-                    .map_or(true, |rid| e["request_id"] == json!(rid))
+                    .is_none_or(|rid| e["request_id"] == json!(rid))
         });
         let (i, e) = found.unwrap_or_else(|| {
             panic!(

@@ -64,8 +64,8 @@ pub(crate) enum FieldKind {
 pub(crate) fn matrix_for(base: &Value, string_field: &'static str, kind: FieldKind) -> Vec<Case> {
     let mut cases = matrix_all(base, string_field);
     cases.retain(|c| {
-        !(c.name == "missing field" && kind != FieldKind::Required)
-            && !(c.name == "null for string" && kind == FieldKind::Nullable)
+        !((c.name == "missing field" && kind != FieldKind::Required)
+            || (c.name == "null for string" && kind == FieldKind::Nullable))
     });
     cases
 }

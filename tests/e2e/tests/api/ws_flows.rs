@@ -596,7 +596,7 @@ fn contracts_are_set_for_grantor_workspaces_only() {
     assert_problem(&r, 409, "not_a_grantor_workspace");
     assert!(get_workspace(&owner.token, &tsp)
         .get("contract_products")
-        .map_or(true, |c| c.is_null() || c == &json!([])));
+        .is_none_or(|c| c.is_null() || c == &json!([])));
     let r = put(
         "00000000-0000-7000-8000-000000000000",
         json!({"products": []}),
