@@ -1,12 +1,80 @@
 //! `Db` over D1: numbered parameters bound as JS values (integers as doubles, never BigInt),
-//! rows back as JSON objects.
+//! results turned into JSON rows with one `JSON.stringify` per result. (Going through
+//! serde-wasm-bindgen crosses the JS/wasm boundary once per field, which dominated the cost
+//! of list routes under `wrangler dev`.)
 
 use async_trait::async_trait;
 use handlers::platform::{Db, DbError, Outcome, Query, Row, Value};
-use wasm_bindgen::JsValue;
-use worker::{D1Database, D1PreparedStatement, D1Result};
+use js_sys::{Array, Function, Reflect};
+use serde::Deserialize;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use worker::{D1Database, D1PreparedStatement};
 
 pub struct D1Db(pub D1Database);
+
+/// The parts of a D1 result object that we read.
+#[derive(Deserialize)]
+struct RawResult {
+    #[serde(default)]
+    results: Option<Vec<Row>>,
+    #[serde(default)]
+    meta: Option<RawMeta>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawMeta {
+    #[serde(default)]
+    changes: Option<f64>,
+}
+
+/// A JS exception as text, with its `cause` (D1 puts SQLite's message there), so callers can
+/// recognise constraint failures.
+fn js_error(e: JsValue) -> DbError {
+    let text = |v: &JsValue| {
+        v.dyn_ref::<js_sys::Error>()
+            .map(|e| String::from(e.to_string()))
+            .or_else(|| v.as_string())
+            .unwrap_or_else(|| format!("{v:?}"))
+    };
+    let mut message = text(&e);
+    if let Ok(cause) = Reflect::get(&e, &JsValue::from_str("cause")) {
+        if !cause.is_undefined() && !cause.is_null() {
+            message.push_str(" | cause: ");
+            message.push_str(&text(&cause));
+        }
+    }
+    DbError(message)
+}
+
+/// Calls `target.name(args...)` and awaits the promise it returns.
+async fn call(target: &JsValue, name: &str, args: &Array) -> Result<JsValue, DbError> {
+    let f: Function = Reflect::get(target, &JsValue::from_str(name))
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| DbError(format!("D1 has no method {name}")))?;
+    let promise: js_sys::Promise = f
+        .apply(target, args)
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| DbError(format!("D1 {name} did not return a promise")))?;
+    JsFuture::from(promise).await.map_err(js_error)
+}
+
+fn outcome(result: &JsValue) -> Result<Outcome, DbError> {
+    let json: String = js_sys::JSON::stringify(result).map_err(js_error)?.into();
+    let raw: RawResult =
+        serde_json::from_str(&json).map_err(|e| DbError(format!("D1 result: {e}")))?;
+    if let Some(error) = raw.error {
+        return Err(DbError(error));
+    }
+    Ok(Outcome {
+        rows: raw.results.unwrap_or_default(),
+        changes: raw.meta.and_then(|m| m.changes).unwrap_or(0.0) as u64,
+    })
+}
 
 impl D1Db {
     fn prepare(&self, q: &Query) -> Result<D1PreparedStatement, DbError> {
@@ -27,62 +95,23 @@ impl D1Db {
     }
 }
 
-fn outcome(result: D1Result) -> Result<Outcome, DbError> {
-    if let Some(error) = result.error() {
-        return Err(DbError(error));
-    }
-    let rows: Vec<serde_json::Value> = result
-        .results()
-        .map_err(|e| DbError(format!("results: {e}")))?;
-    let rows = rows
-        .into_iter()
-        .filter_map(|row| match row {
-            serde_json::Value::Object(map) => Some(normalise(map)),
-            _ => None,
-        })
-        .collect();
-    let changes = result
-        .meta()
-        .ok()
-        .flatten()
-        .and_then(|m| m.changes)
-        .unwrap_or(0) as u64;
-    Ok(Outcome { rows, changes })
-}
-
-/// JS numbers arrive as doubles; integral ones become integers so typed rows decode.
-fn normalise(mut row: Row) -> Row {
-    for value in row.values_mut() {
-        if let Some(f) = value
-            .as_f64()
-            .filter(|_| !value.is_i64() && !value.is_u64())
-        {
-            if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 {
-                *value = serde_json::Value::from(f as i64);
-            }
-        }
-    }
-    row
-}
-
 #[async_trait(?Send)]
 impl Db for D1Db {
     async fn run(&self, query: Query) -> Result<Outcome, DbError> {
         let statement = self.prepare(&query)?;
-        let result = statement.all().await.map_err(|e| DbError(format!("{e}")))?;
-        outcome(result)
+        let result = call(statement.inner().as_ref(), "all", &Array::new()).await?;
+        outcome(&result)
     }
 
     async fn batch(&self, queries: Vec<Query>) -> Result<Vec<Outcome>, DbError> {
-        let statements = queries
-            .iter()
-            .map(|q| self.prepare(q))
-            .collect::<Result<Vec<_>, _>>()?;
-        let results = self
-            .0
-            .batch(statements)
-            .await
-            .map_err(|e| DbError(format!("{e}")))?;
-        results.into_iter().map(outcome).collect()
+        let statements = Array::new();
+        for q in &queries {
+            statements.push(self.prepare(q)?.inner().as_ref());
+        }
+        let results = call(self.0.as_ref(), "batch", &Array::of1(&statements)).await?;
+        let results: Array = results
+            .dyn_into()
+            .map_err(|_| DbError("D1 batch did not return an array".into()))?;
+        results.iter().map(|r| outcome(&r)).collect()
     }
 }
