@@ -100,35 +100,12 @@ fn app_from_row(row: Option<AppRow>) -> Result<AppAccess, ApiError> {
     Ok(AppAccess { app, kind, role })
 }
 
-/// The caller's membership of workspace `id`, or 404 (also for a malformed id).
-pub async fn member(ctx: &Ctx<'_>, caller: &Caller, id: &str) -> Result<Member, ApiError> {
-    let id = ids::parse_uuid(id).ok_or(ApiError::NotFound)?;
-    let row: Option<WorkspaceRow> = sql::first(
-        ctx.db
-            .run(workspaces::find_for_member(&id, &caller.account.id))
-            .await?,
-    )?;
-    let row = row.ok_or(ApiError::NotFound)?;
-    let kind = WorkspaceKind::parse(&row.kind).map_err(|e| ApiError::Internal(e.detail))?;
-    let role = row
-        .role
-        .as_deref()
-        .and_then(Role::from_db)
-        .ok_or_else(|| ApiError::Internal("membership without a known role".into()))?;
-    Ok(Member {
-        workspace: row,
-        kind,
-        role,
-    })
-}
-
 /// An application as seen by a member of its workspace.
 pub struct AppAccess {
     pub app: AppRow,
     pub kind: WorkspaceKind,
     pub role: Role,
 }
-
 impl AppAccess {
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
         if allows(self.kind, self.role, permission) {
@@ -137,33 +114,6 @@ impl AppAccess {
             Err(ApiError::Forbidden)
         }
     }
-}
-
-/// Application `id` if the caller is a member of its workspace and has `permission`; 404 for
-/// outsiders (and malformed ids), 403 for members without the permission.
-pub async fn app(
-    ctx: &Ctx<'_>,
-    caller: &Caller,
-    id: &str,
-    permission: Permission,
-) -> Result<AppAccess, ApiError> {
-    let id = ids::parse_uuid(id).ok_or(ApiError::NotFound)?;
-    let row: Option<AppRow> = sql::first(
-        ctx.db
-            .run(apps::find_for_member(&id, &caller.account.id))
-            .await?,
-    )?;
-    let app = row.ok_or(ApiError::NotFound)?;
-    let kind = WorkspaceKind::parse(app.workspace_kind.as_deref().unwrap_or_default())
-        .map_err(|e| ApiError::Internal(e.detail))?;
-    let role = app
-        .role
-        .as_deref()
-        .and_then(Role::from_db)
-        .ok_or_else(|| ApiError::Internal("membership without a known role".into()))?;
-    let access = AppAccess { app, kind, role };
-    access.require(permission)?;
-    Ok(access)
 }
 
 /// Platform operators: verified accounts whose address is in OPERATOR_EMAILS.
