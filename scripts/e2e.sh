@@ -101,6 +101,9 @@ tests_pid=""
 if [ "$status" != 0 ]; then
     printf '\n---- last 80 lines of the wrangler log (%s) ----\n' "$wrangler_log" >&2
     tail -n 80 "$wrangler_log" >&2
+    # A 503 "Your worker restarted mid-request" needs its cause: a panic, or a reload.
+    printf '\n---- panics, errors and reloads anywhere in the wrangler log ----\n' >&2
+    grep -nE -B2 -A8 'panicked|RuntimeError|Uncaught|unreachable|restart|changed|Reload|✘' "$wrangler_log" >&2 || true
     say "end-to-end suite FAILED (exit $status)"
 else
     say "end-to-end suite passed"
