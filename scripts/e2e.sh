@@ -73,6 +73,18 @@ if ! wait_http "http://127.0.0.1:$port/healthz" "${E2E_WAIT_SECS:-180}" "$WRANGL
     cat "$wrangler_log" >&2
     die "wrangler dev did not answer /healthz on port $port"
 fi
+# wrangler's file watcher reports one spurious "... changed, restarting build" after start; if
+# it lands after /healthz already answers, the reload would cut requests in flight ("Your
+# worker restarted mid-request"). Wait (20 s at most) until wrangler is Ready after it.
+settle_deadline=$((SECONDS + 20))
+while [ "$SECONDS" -lt "$settle_deadline" ]; do
+    last_change="$(grep -n 'changed, restarting build' "$wrangler_log" | tail -n1 | cut -d: -f1)"
+    last_ready="$(grep -n 'Ready on' "$wrangler_log" | tail -n1 | cut -d: -f1)"
+    if [ -n "$last_change" ] && [ -n "$last_ready" ] && [ "$last_ready" -gt "$last_change" ]; then
+        break
+    fi
+    sleep 0.5
+done
 
 say "starting chromedriver on 127.0.0.1:$cd_port"
 setsid chromedriver --port="$cd_port" >"$chromedriver_log" 2>&1 </dev/null &
