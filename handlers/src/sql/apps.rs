@@ -38,16 +38,6 @@ statements! {
         JOIN memberships m ON m.workspace_id = a.workspace_id AND m.account_id = (SELECT account_id FROM sessions WHERE token_hash = ?2 AND expires_at > ?3) \
         JOIN workspaces w ON w.id = a.workspace_id \
         WHERE a.id = ?1";
-    /// A page of a workspace's applications, newest first, in one statement.
-    LIST = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
-        a.status, a.created_at, a.updated_at, \
-        (SELECT json_group_array(json_object('code', p.product_code, 'scenarios', json(p.scenarios_json))) \
-           FROM (SELECT * FROM application_products WHERE application_id = a.id ORDER BY added_at, product_code) p) AS products_json, \
-        (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'sandbox') AS sandbox_client_id, \
-        (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'production') AS production_client_id \
-        FROM applications a \
-        WHERE a.workspace_id = ?1 AND (?2 IS NULL OR a.status = ?2) AND (?3 IS NULL OR a.id < ?3) \
-        ORDER BY a.id DESC LIMIT ?4";
     /// A page, only if the session's account is a member (batched with authentication).
     LIST_FOR_SESSION = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
         a.status, a.created_at, a.updated_at, \
@@ -247,18 +237,6 @@ pub fn list_for_session(
             limit.into(),
             token_hash.into(),
             now.into(),
-        ],
-    )
-}
-
-pub fn list(workspace_id: &str, status: Option<&str>, cursor: Option<&str>, limit: i64) -> Query {
-    q(
-        LIST,
-        vec![
-            workspace_id.into(),
-            status.into(),
-            cursor.into(),
-            limit.into(),
         ],
     )
 }
