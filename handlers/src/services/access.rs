@@ -10,6 +10,15 @@ use crate::platform::Outcome;
 use crate::services::auth::{self, Caller};
 use crate::sql::{self, apps, apps::AppRow, workspaces, workspaces::WorkspaceRow};
 
+/// 403 unless the policy lets `role` do `permission` in a workspace of `kind`.
+fn require(kind: WorkspaceKind, role: Role, permission: Permission) -> Result<(), ApiError> {
+    if allows(kind, role, permission) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden)
+    }
+}
+
 /// A workspace as seen by one of its members.
 pub struct Member {
     pub workspace: WorkspaceRow,
@@ -19,11 +28,7 @@ pub struct Member {
 
 impl Member {
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if allows(self.kind, self.role, permission) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        require(self.kind, self.role, permission)
     }
 }
 
@@ -108,11 +113,7 @@ pub struct AppAccess {
 }
 impl AppAccess {
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        if allows(self.kind, self.role, permission) {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden)
-        }
+        require(self.kind, self.role, permission)
     }
 }
 

@@ -137,18 +137,39 @@ impl Mail<'_> {
 /// The statement that writes `mail` to the outbox; the caller puts it in the same batch as
 /// the change that causes it. The id is remembered so the Worker can deliver it right away.
 pub fn enqueue(ctx: &Ctx<'_>, to: &str, mail: &Mail<'_>) -> Query {
+    let m = prepare(ctx, mail);
+    outbox::insert(
+        &m.id,
+        to,
+        m.template,
+        &m.subject,
+        &m.text,
+        &m.data,
+        ctx.now(),
+    )
+}
+
+/// A message about to be written: rendered, with a new id that the Worker delivers after
+/// answering.
+struct Prepared {
+    id: String,
+    template: &'static str,
+    subject: String,
+    text: String,
+    data: String,
+}
+
+fn prepare(ctx: &Ctx<'_>, mail: &Mail<'_>) -> Prepared {
     let (template, subject, text, data) = mail.render();
     let id = ctx.new_id();
     ctx.new_mail.borrow_mut().push(id.clone());
-    outbox::insert(
-        &id,
-        to,
+    Prepared {
+        id,
         template,
-        &subject,
-        &text,
-        &data.to_string(),
-        ctx.now(),
-    )
+        subject,
+        text,
+        data: data.to_string(),
+    }
 }
 
 /// Like [`enqueue`], but written only if this request consumed the code `code_id`.
@@ -159,16 +180,14 @@ pub fn enqueue_if_consumed(
     code_id: &str,
     nonce: &str,
 ) -> Query {
-    let (template, subject, text, data) = mail.render();
-    let id = ctx.new_id();
-    ctx.new_mail.borrow_mut().push(id.clone());
+    let m = prepare(ctx, mail);
     outbox::insert_if_consumed(
-        &id,
+        &m.id,
         to,
-        template,
-        &subject,
-        &text,
-        &data.to_string(),
+        m.template,
+        &m.subject,
+        &m.text,
+        &m.data,
         ctx.now(),
         code_id,
         nonce,
