@@ -1,6 +1,9 @@
 //! The Worker's entry points: `fetch` turns a platform request into a core request, runs the
 //! route, and turns the answer back; `scheduled` retries email delivery and sweeps.
 
+use std::sync::OnceLock;
+
+use futures_util::StreamExt;
 use handlers::http::MAX_BODY_BYTES;
 use handlers::services::{mail, maintenance};
 use handlers::{ApiError, Config, Ctx, Method, Request, Response};
@@ -11,14 +14,28 @@ use crate::fetch::WorkerFetch;
 use crate::routes;
 use crate::webcrypto::{WebCrypto, WorkerClock, WorkerRng};
 
-fn config(env: &Env) -> Result<Config, String> {
-    Config::from_lookup(|name| {
-        env.secret(name)
-            .map(|s| s.to_string())
-            .or_else(|_| env.var(name).map(|v| v.to_string()))
-            .ok()
-    })
-    .map_err(|e| e.0)
+/// The configuration, read and checked once per isolate: vars and secrets do not change
+/// while an isolate lives (a new deployment or secret starts new isolates). A bad one is
+/// logged once, and every request is answered 500 until it is fixed.
+static CONFIG: OnceLock<Result<Config, String>> = OnceLock::new();
+
+fn config(env: &Env) -> Result<&'static Config, &'static str> {
+    CONFIG
+        .get_or_init(|| {
+            let parsed = Config::from_lookup(|name| {
+                env.secret(name)
+                    .map(|s| s.to_string())
+                    .or_else(|_| env.var(name).map(|v| v.to_string()))
+                    .ok()
+            })
+            .map_err(|e| e.0);
+            if let Err(e) = &parsed {
+                console_error!("configuration error (the Worker answers 500 until fixed): {e}");
+            }
+            parsed
+        })
+        .as_ref()
+        .map_err(String::as_str)
 }
 
 #[event(fetch)]
@@ -27,16 +44,14 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
     let started = js_sys::Date::now();
     let config = match config(&env) {
         Ok(c) => c,
-        Err(e) => {
-            console_error!("configuration error: {e}");
-            return to_worker(ApiError::Internal(e).into_response());
-        }
+        Err(e) => return to_worker(ApiError::Internal(e.to_owned()).into_response()),
     };
     let db = D1Db(env.d1("DB")?);
     let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
-    let ctx = Ctx::new(&db, &clock, &rng, &crypto, &config);
+    let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
 
-    let method = req.method().to_string();
+    // The raw method: worker::Method maps every method it does not know to GET.
+    let method = req.inner().method();
     let path = req.path();
     let response = match read_request(req).await {
         Ok(request) => routes::dispatch(&ctx, &request).await,
@@ -53,12 +68,15 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
         response.set_header("cache-control", "no-store".into());
     }
     response.set_header("x-content-type-options", "nosniff".into());
+    // One JSON line per request (method and path as JSON strings, so nothing a client sends
+    // can break the line).
     console_log!(
-        "{}",
-        serde_json::json!({
-            "request_id": ctx.request_id, "method": method, "path": path,
-            "status": response.status, "ms": js_sys::Date::now() - started,
-        })
+        "{{\"request_id\":\"{}\",\"method\":{},\"path\":{},\"status\":{},\"ms\":{}}}",
+        ctx.request_id,
+        serde_json::Value::from(method.as_str()),
+        serde_json::Value::from(path.as_str()),
+        response.status,
+        js_sys::Date::now() - started,
     );
 
     // Deliver this request's email after answering; the cron retries what fails.
@@ -68,7 +86,7 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
         wctx.wait_until(async move {
             let Ok(d1) = env.d1("DB") else { return };
             let db = D1Db(d1);
-            let ctx = Ctx::new(&db, &clock, &rng, &crypto, &config);
+            let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
             if let Err(e) = mail::deliver(&ctx, &WorkerFetch, &new_mail).await {
                 console_error!("email delivery: {e:?}");
             }
@@ -77,7 +95,9 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
     to_worker(response)
 }
 
-/// The platform request as the core's `Request`, refusing oversized bodies before reading them.
+/// The platform request as the core's `Request`. Bodies over the limit are refused as soon as
+/// the count passes it, whether or not `Content-Length` was sent (a chunked body is read with a
+/// running count, never whole).
 async fn read_request(mut req: worker::Request) -> Result<Request, ApiError> {
     let url = req
         .url()
@@ -94,17 +114,11 @@ async fn read_request(mut req: worker::Request) -> Result<Request, ApiError> {
     if declared.is_some_and(|n| n > MAX_BODY_BYTES as u64) {
         return Err(ApiError::PayloadTooLarge);
     }
-    let method = Method::parse(req.method().as_ref());
+    let method = Method::parse(&req.inner().method());
     let body = match method {
-        Method::Get | Method::Delete => Vec::new(),
-        _ => req
-            .bytes()
-            .await
-            .map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?,
+        Method::Get | Method::Delete | Method::Other => Vec::new(),
+        _ => read_body(&mut req).await?,
     };
-    if body.len() > MAX_BODY_BYTES {
-        return Err(ApiError::PayloadTooLarge);
-    }
     Ok(Request {
         method,
         path: url.path().to_owned(),
@@ -113,6 +127,24 @@ async fn read_request(mut req: worker::Request) -> Result<Request, ApiError> {
         body,
         origin: url.origin().ascii_serialization(),
     })
+}
+
+async fn read_body(req: &mut worker::Request) -> Result<Vec<u8>, ApiError> {
+    if req.inner().body().is_none() {
+        return Ok(Vec::new());
+    }
+    let mut stream = req
+        .stream()
+        .map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
+        if body.len() + chunk.len() > MAX_BODY_BYTES {
+            return Err(ApiError::PayloadTooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 fn to_worker(response: Response) -> worker::Result<worker::Response> {
@@ -131,16 +163,15 @@ fn to_worker(response: Response) -> worker::Result<worker::Response> {
 #[event(scheduled)]
 async fn scheduled(_event: ScheduledEvent, env: Env, _sctx: ScheduleContext) {
     console_error_panic_hook::set_once();
-    let config = match config(&env) {
-        Ok(c) => c,
-        Err(e) => return console_error!("configuration error: {e}"),
+    let Ok(config) = config(&env) else {
+        return; // logged once when it was read
     };
     let Ok(d1) = env.d1("DB") else {
         return console_error!("no D1 binding DB");
     };
     let db = D1Db(d1);
     let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
-    let ctx = Ctx::new(&db, &clock, &rng, &crypto, &config);
+    let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
     match mail::deliver_due(&ctx, &WorkerFetch).await {
         Ok(report) => console_log!(
             "outbox: {} sent, {} retrying, {} failed",

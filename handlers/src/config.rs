@@ -1,4 +1,8 @@
-//! The Worker's configuration, parsed once per request from its vars and secrets.
+//! The Worker's configuration, parsed once per isolate from its vars and secrets.
+//!
+//! Production is the default: development (the dev mailbox, http links, cookies without
+//! `Secure`, private URLs) is switched on only by `ENVIRONMENT=development`, which `make dev`
+//! writes into `.dev.vars`, a file `wrangler deploy` never reads.
 
 use crate::domain::email::Email;
 
@@ -90,7 +94,7 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        Ok(Config {
+        let config = Config {
             environment,
             token_key: hex_key("TOKEN_HMAC_KEY")?,
             password_pepper: hex_key("PASSWORD_PEPPER")?,
@@ -108,7 +112,27 @@ impl Config {
                 .map(|p| Key(p.into_bytes())),
             platform_key_production: non_empty("PLATFORM_PRIVATE_KEY_PRODUCTION")
                 .map(|p| Key(p.into_bytes())),
-        })
+        };
+        if environment == Environment::Production {
+            config.check_production()?;
+        }
+        Ok(config)
+    }
+
+    /// What production cannot run without: email must leave through an https relay (or the
+    /// outbox would only fill up), and links in emails need a fixed base, never the Host a
+    /// request claims.
+    fn check_production(&self) -> Result<(), ConfigError> {
+        let https = |name: &str, value: Option<&str>| -> Result<(), ConfigError> {
+            let raw = value.ok_or_else(|| {
+                ConfigError(format!("{name} must be set in production (an https URL)"))
+            })?;
+            crate::domain::url::HttpsUrl::parse(raw, false)
+                .map(|_| ())
+                .map_err(|e| ConfigError(format!("{name}: {}", e.detail)))
+        };
+        https("EMAIL_WEBHOOK_URL", self.email_webhook_url.as_deref())?;
+        https("PUBLIC_BASE_URL", self.public_base_url.as_deref())
     }
 
     /// The platform's private key (PKCS#8 PEM) for an environment, if configured.
@@ -123,5 +147,72 @@ impl Config {
 
     pub fn is_development(&self) -> bool {
         self.environment == Environment::Development
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut vars: Vec<(String, String)> = vec![
+            ("TOKEN_HMAC_KEY".into(), "11".repeat(32)),
+            ("PASSWORD_PEPPER".into(), "22".repeat(32)),
+            (
+                "PROVISIONING_WEBHOOK_SECRET".into(),
+                "whsec_cHJvdmlzaW9uaW5nLXNlY3JldA==".into(),
+            ),
+            (
+                "EMAIL_WEBHOOK_SECRET".into(),
+                "whsec_ZW1haWwtc2VjcmV0LWZvcg==".into(),
+            ),
+        ];
+        for (k, v) in pairs {
+            vars.retain(|(name, _)| name != k);
+            vars.push((k.to_string(), v.to_string()));
+        }
+        Config::from_lookup(|name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    const RELAY: (&str, &str) = ("EMAIL_WEBHOOK_URL", "https://relay.example.com/hook");
+    const BASE: (&str, &str) = ("PUBLIC_BASE_URL", "https://devcenter.example.com/");
+
+    #[test]
+    fn production_is_the_default_and_needs_an_https_relay_and_base_url() {
+        let c = lookup(&[RELAY, BASE]).unwrap();
+        assert_eq!(c.environment, Environment::Production);
+        assert_eq!(
+            c.public_base_url.as_deref(),
+            Some("https://devcenter.example.com")
+        );
+
+        let missing_relay = lookup(&[BASE]).unwrap_err().0;
+        assert!(
+            missing_relay.contains("EMAIL_WEBHOOK_URL"),
+            "{missing_relay}"
+        );
+        let missing_base = lookup(&[RELAY]).unwrap_err().0;
+        assert!(missing_base.contains("PUBLIC_BASE_URL"), "{missing_base}");
+        for bad in [
+            "http://relay.example.com/hook",
+            "https://user:pw@relay.example.com/",
+            "https://127.0.0.1/hook",
+            "https://10.0.0.7/hook",
+            "relay.example.com",
+        ] {
+            let e = lookup(&[("EMAIL_WEBHOOK_URL", bad), BASE]).unwrap_err().0;
+            assert!(e.starts_with("EMAIL_WEBHOOK_URL"), "{bad}: {e}");
+        }
+        let e = lookup(&[RELAY, ("PUBLIC_BASE_URL", "http://devcenter.example.com")]);
+        assert!(e.unwrap_err().0.starts_with("PUBLIC_BASE_URL"));
+        let e = lookup(&[RELAY, BASE, ("ENVIRONMENT", "staging")]);
+        assert!(e.unwrap_err().0.contains("unknown"));
+    }
+
+    #[test]
+    fn development_runs_without_relay_or_base_url() {
+        let c = lookup(&[("ENVIRONMENT", "development")]).unwrap();
+        assert!(c.is_development());
+        assert!(c.email_webhook_url.is_none() && c.public_base_url.is_none());
     }
 }

@@ -74,7 +74,8 @@ pub fn verify_webhook(
         .trim()
         .parse()
         .map_err(|_| "The webhook-timestamp header must be Unix seconds.")?;
-    if (now_secs - ts).abs() > WEBHOOK_TOLERANCE_SECS {
+    // abs_diff: `now - ts` overflows for a timestamp near i64::MIN or i64::MAX.
+    if now_secs.abs_diff(ts) > WEBHOOK_TOLERANCE_SECS.unsigned_abs() {
         return Err("The webhook-timestamp is more than 5 minutes from now.");
     }
     let expected = webhook_signature(key, id, ts, body);
@@ -95,6 +96,51 @@ pub fn verify_webhook(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extreme_timestamps_are_refused_without_overflow() {
+        let key = b"k";
+        let now = 1_795_000_000;
+        for ts in [
+            i64::MIN,
+            i64::MIN + 1,
+            -1,
+            0,
+            i64::MAX,
+            i64::MAX - 1,
+            now - 301,
+            now + 301,
+        ] {
+            let sig = webhook_signature(key, "msg", ts, b"{}");
+            assert_eq!(
+                verify_webhook(
+                    key,
+                    Some("msg"),
+                    Some(&ts.to_string()),
+                    Some(&sig),
+                    b"{}",
+                    now
+                ),
+                Err("The webhook-timestamp is more than 5 minutes from now."),
+                "{ts}"
+            );
+        }
+        for ts in [now - 300, now, now + 300] {
+            let sig = webhook_signature(key, "msg", ts, b"{}");
+            assert_eq!(
+                verify_webhook(
+                    key,
+                    Some("msg"),
+                    Some(&ts.to_string()),
+                    Some(&sig),
+                    b"{}",
+                    now
+                ),
+                Ok(()),
+                "{ts}"
+            );
+        }
+    }
 
     #[test]
     fn webhook_signatures_round_trip_and_refuse_tampering() {

@@ -85,7 +85,7 @@ fn batch_guard_aborts_the_whole_batch() {
     let err = block_on(w.db.batch(vec![
         devcenter_handlers::sql::throttle::delete_old_login(0),
         guard::previous_changed(),
-        devcenter_handlers::sql::throttle::clear_login("k"),
+        devcenter_handlers::sql::throttle::clear_login_if("k", true),
     ]))
     .unwrap_err();
     assert!(guard::tripped(&err));

@@ -1,6 +1,7 @@
 //! `VerificationCode`: the 6 digits we email, and how they are made and stored.
 
 use crate::crypto;
+use crate::domain::email::Email;
 use crate::error::Invalid;
 use crate::platform::Rng;
 
@@ -48,13 +49,16 @@ impl VerificationCode {
         &self.0
     }
 
-    /// The stored form: keyed by the server key and bound to its code row, so a leaked table
-    /// cannot be brute-forced offline and one row's hash cannot verify another's code.
-    pub fn hash(&self, key: &[u8], code_id: &str) -> String {
+    /// The stored form: keyed by the server key and bound to its purpose and address, so a
+    /// leaked table cannot be brute-forced offline and a code for one address or purpose does
+    /// not verify for another. The request computes it before touching the database, so the
+    /// database can compare it (as it finds session tokens by their keyed hash): what the
+    /// comparison's timing could tell is about an HMAC output the caller cannot steer.
+    pub fn hash(&self, key: &[u8], purpose: &str, email: &Email) -> String {
         crypto::keyed_hash(
             key,
-            "verification-code",
-            format!("{code_id}:{}", self.0).as_bytes(),
+            "email-code",
+            format!("{purpose}:{}:{}", email.as_str(), self.0).as_bytes(),
         )
     }
 }
@@ -92,8 +96,16 @@ mod tests {
     #[test]
     fn hashes_are_bound_to_row_and_key() {
         let c = VerificationCode::parse("123456").unwrap();
-        assert_ne!(c.hash(b"k1", "row1"), c.hash(b"k1", "row2"));
-        assert_ne!(c.hash(b"k1", "row1"), c.hash(b"k2", "row1"));
-        assert_eq!(c.hash(b"k1", "row1"), c.hash(b"k1", "row1"));
+        let (a, b) = (
+            Email::parse("a@example.com").unwrap(),
+            Email::parse("b@example.com").unwrap(),
+        );
+        assert_ne!(c.hash(b"k1", "signup", &a), c.hash(b"k1", "signup", &b));
+        assert_ne!(
+            c.hash(b"k1", "signup", &a),
+            c.hash(b"k1", "reset_password", &a)
+        );
+        assert_ne!(c.hash(b"k1", "signup", &a), c.hash(b"k2", "signup", &a));
+        assert_eq!(c.hash(b"k1", "signup", &a), c.hash(b"k1", "signup", &a));
     }
 }

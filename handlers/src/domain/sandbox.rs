@@ -50,11 +50,27 @@ pub fn account_password(rng: &dyn Rng) -> String {
     crypto::b64url(&b)
 }
 
-/// The application's sandbox test Agent-Token: derived from the server key and the app id,
-/// so it can be shown at any time while nothing about it sits in D1.
-pub fn test_agent_token(key: &[u8], app_id: &str) -> String {
-    let mac = crypto::hmac_sha256(key, &[b"sandbox-test-agent-token\0", app_id.as_bytes()]);
+/// The application's sandbox test Agent-Token: derived from the server key, the app id and
+/// the app's token nonce (kept in D1), so it can be shown at any time while the token itself
+/// sits nowhere, and a new nonce (rotation) makes a new token and kills the old one.
+pub fn test_agent_token(key: &[u8], app_id: &str, nonce: &str) -> String {
+    let mac = crypto::hmac_sha256(
+        key,
+        &[
+            b"sandbox-test-agent-token\0",
+            app_id.as_bytes(),
+            b"\0",
+            nonce.as_bytes(),
+        ],
+    );
     format!("sbx_{}", crypto::b64url(&mac))
+}
+
+/// A fresh token nonce (128 random bits, hex).
+pub fn test_token_nonce(rng: &dyn Rng) -> String {
+    let mut b = [0u8; 16];
+    rng.fill(&mut b);
+    hex::encode(b)
 }
 
 #[cfg(test)]
@@ -80,8 +96,28 @@ mod tests {
         let c = customer_id(&rng, "2188");
         assert!(c.len() == 16 && c.starts_with("2188") && c.bytes().all(|b| b.is_ascii_digit()));
         assert!(account_login(&rng, "buyer").ends_with("@sandbox.devcenter.test"));
-        assert_eq!(test_agent_token(b"k", "a"), test_agent_token(b"k", "a"));
-        assert_ne!(test_agent_token(b"k", "a"), test_agent_token(b"k", "b"));
-        assert_ne!(test_agent_token(b"k", "a"), test_agent_token(b"j", "a"));
+        assert_eq!(
+            test_agent_token(b"k", "a", "n"),
+            test_agent_token(b"k", "a", "n")
+        );
+        assert_ne!(
+            test_agent_token(b"k", "a", "n"),
+            test_agent_token(b"k", "b", "n")
+        );
+        assert_ne!(
+            test_agent_token(b"k", "a", "n"),
+            test_agent_token(b"j", "a", "n")
+        );
+        assert_ne!(
+            test_agent_token(b"k", "a", "n"),
+            test_agent_token(b"k", "a", "m")
+        );
+        // The separator keeps (app, nonce) pairs apart: "ab"+"c" is not "a"+"bc".
+        assert_ne!(
+            test_agent_token(b"k", "ab", "c"),
+            test_agent_token(b"k", "a", "bc")
+        );
+        let n = test_token_nonce(&rng);
+        assert!(n.len() == 32 && n.bytes().all(|b| b.is_ascii_hexdigit()));
     }
 }

@@ -4,8 +4,9 @@ use crate::crypto;
 use crate::platform::Rng;
 
 pub const SESSION_PREFIX: &str = "dcs_";
-/// Sessions last a day; logging in again is cheap, a stolen token should not be.
-pub const SESSION_TTL_MS: i64 = 24 * 60 * 60 * 1000;
+/// Sessions last 12 hours at most (absolute, OWASP ASVS L2 3.3.2): logging in again is cheap,
+/// a stolen token should not be.
+pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// `dcs_` + 32 random bytes in base64url.
 #[derive(Clone, PartialEq, Eq)]

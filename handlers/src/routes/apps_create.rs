@@ -142,6 +142,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         buyer_id: &sandbox::customer_id(ctx.rng, "2088"),
         buyer_login: &sandbox::account_login(ctx.rng, "buyer"),
         buyer_password_hash: &buyer_hash,
+        test_token_nonce: &sandbox::test_token_nonce(ctx.rng),
     };
     let mut batch = vec![apps::insert(
         &apps::NewApp {
@@ -191,26 +192,22 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
     )?;
     let row = row.ok_or_else(|| ApiError::Internal("application vanished after insert".into()))?;
     let mut body = views::app(&row);
-    body["sandbox"] = json!({
-        "client_id": sandbox_client,
-        "customer_id": resources.customer_id,
-        "isv_customer_id": resources.isv_customer_id,
-        "gateway_url": gateway_url(ctx, req),
-        "test_agent_token": sandbox::test_agent_token(key, &id),
-        "test_merchant": {"id": resources.merchant_id, "login": resources.merchant_login},
-        "test_buyer": {"id": resources.buyer_id, "login": resources.buyer_login},
-    });
+    let resources = apps::SandboxRow {
+        customer_id: resources.customer_id.to_owned(),
+        isv_customer_id: resources.isv_customer_id.to_owned(),
+        test_merchant_id: resources.merchant_id.to_owned(),
+        test_merchant_login: resources.merchant_login.to_owned(),
+        test_buyer_id: resources.buyer_id.to_owned(),
+        test_buyer_login: resources.buyer_login.to_owned(),
+        test_token_nonce: resources.test_token_nonce.to_owned(),
+        client_id: sandbox_client,
+    };
+    // The creator may write applications, which every role that may develop in the sandbox can.
+    let show_token = member.allows(Permission::SandboxDevelop);
+    body["sandbox"] = views::sandbox(ctx, &req.origin, &id, &resources, show_token);
     body["test_account_passwords"] =
         json!({"merchant": merchant_password, "buyer": buyer_password});
     let mut response = Response::json(201, &body);
     response.set_header("location", format!("/v1/apps/{id}"));
     Ok(response)
-}
-
-/// Where SDKs in sandbox mode send their calls: this service's own origin.
-pub fn gateway_url(ctx: &Ctx<'_>, req: &Request) -> String {
-    ctx.config
-        .public_base_url
-        .clone()
-        .unwrap_or_else(|| req.origin.clone())
 }

@@ -1,5 +1,7 @@
-//! POST /v1/hooks/provisioning: an upstream system creates an account for a person (Standard
-//! Webhooks signature). The person gets a code and link to verify and set a password.
+//! POST /v1/hooks/provisioning: an upstream system prepares an account for a person (Standard
+//! Webhooks signature). The account is pending and holds no password; the person gets a code
+//! and link with which they complete signup (username and password). A `workspace_id` and
+//! `role` become a membership when they do (at once for an active account).
 //! Idempotent on `webhook-id`: a replay is accepted and changes nothing.
 
 use serde::Deserialize;
@@ -8,16 +10,20 @@ use super::Params;
 use crate::crypto;
 use crate::domain::email::Email;
 use crate::domain::ids;
+use crate::domain::permissions::{Role, WorkspaceKind};
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{codes, mail, mail::Mail, throttle};
-use crate::sql::{self, accounts, accounts::AccountRow, audit, codes::VERIFY_EMAIL, webhooks};
+use crate::services::codes::{self, Slot};
+use crate::services::mail::{self, Mail};
+use crate::sql::{self, accounts, accounts::AccountRow, audit, codes::SIGNUP, outbox::ForAddress};
+use crate::sql::{provisioned, webhooks, workspaces, workspaces::WorkspaceRow};
 use crate::validate;
 
 const SOURCE: &str = "provisioning";
 
-/// Workspace roles a provisioned person may be given (SPEC 2).
+/// Workspace roles a provisioned person may be given (SPEC 2); which ones fit depends on the
+/// workspace's kind.
 pub const ROLES: &[&str] = &[
     "owner",
     "developer_admin",
@@ -76,6 +82,18 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     {
         return Ok(accepted());
     }
+    let grant = match (&workspace_id, &role) {
+        (Some(ws), Some(role)) => Some((ws.clone(), fitting_role(ctx, ws, role).await?)),
+        (Some(_), None) => {
+            return Err(ApiError::field(
+                "role",
+                "required",
+                "Give the role the person gets in workspace_id.",
+            ))
+        }
+        _ => None,
+    };
+
     let now = ctx.now();
     // The receipt leads the batch: a concurrent replay fails the whole batch on its key.
     let mut batch = vec![webhooks::insert(
@@ -89,18 +107,13 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     )];
     let existing: Option<AccountRow> =
         sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
-    let account_id = match &existing {
-        Some(a) => a.id.clone(),
-        None => ctx.new_id(),
-    };
     if existing.is_none() {
+        let account_id = ctx.new_id();
         let username = email.as_str().split('@').next().unwrap_or_default();
-        batch.push(accounts::insert(
+        batch.push(accounts::insert_pending(
             &account_id,
             email.as_str(),
             username,
-            None,
-            "provisioned",
             now,
         ));
         batch.push(audit::insert(
@@ -116,32 +129,59 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             now,
         ));
     }
-    // An active account needs nothing; a pending one gets a fresh code and link.
-    let needs_mail = existing.as_ref().is_none_or(|a| !a.is_active());
-    if needs_mail && throttle::take_email_slot(ctx, &email).await? {
-        let issued = codes::issue(ctx, &account_id, VERIFY_EMAIL, true);
-        let link = mail::verify_link(
-            ctx,
-            &req.origin,
-            &issued.link.as_ref().map(|l| l.encode()).unwrap_or_default(),
-        );
-        batch.extend(issued.queries);
-        batch.push(mail::enqueue(
-            ctx,
+    if let Some((ws, role)) = &grant {
+        batch.push(provisioned::remember(
             email.as_str(),
-            &Mail::AccountProvisioned {
-                code: issued.code.as_str(),
-                link: &link,
-            },
+            ws,
+            role.as_str(),
+            &message_id,
+            now,
+        ));
+        batch.push(provisioned::grant_if_active(
+            email.as_str(),
+            ws,
+            role.as_str(),
+            now,
         ));
     }
+    // A pending account (new or not) gets a fresh signup code and link; an active one, nothing.
+    let slot = Slot::new(ctx, &email);
+    let (code, issue) = codes::issue(ctx, &email, SIGNUP, &slot);
+    let link = mail::signup_link(ctx, &req.origin, email.as_str(), code.as_str());
+    batch.push(slot.take(ctx));
+    batch.extend(issue);
+    batch.push(slot.mail(
+        ctx,
+        &email,
+        &Mail::AccountProvisioned {
+            code: code.as_str(),
+            link: &link,
+        },
+        ForAddress::Pending,
+    ));
     match ctx.db.batch(batch).await {
         Ok(_) => Ok(accepted()),
-        // The same message (or a signup of the same address) raced us and won; nothing to add.
+        // The same message raced us and won; nothing to add.
         Err(e) if e.is_unique_violation() => {
             ctx.new_mail.borrow_mut().clear();
             Ok(accepted())
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The role, if the workspace exists and the role is of its kind's family (422 otherwise, so
+/// the upstream system learns of its mistake instead of a membership silently not appearing).
+async fn fitting_role(ctx: &Ctx<'_>, workspace_id: &str, role: &str) -> Result<Role, ApiError> {
+    let workspace: Option<WorkspaceRow> =
+        sql::first(ctx.db.run(workspaces::find(workspace_id)).await?)?;
+    let Some(workspace) = workspace else {
+        return Err(ApiError::field(
+            "workspace_id",
+            "unknown_workspace",
+            "There is no workspace with this id.",
+        ));
+    };
+    let kind = WorkspaceKind::parse(&workspace.kind).map_err(|e| ApiError::Internal(e.detail))?;
+    Role::parse_for(role, kind).map_err(|e| ApiError::Validation(vec![e.at("role")]))
 }

@@ -61,6 +61,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
                 "username": a.username,
                 "created_at": rfc3339(a.created_at),
             },
+            // When this session ends (12 hours after login at most, whatever its use).
+            "expires_at": rfc3339(a.expires_at),
             "workspaces": workspaces,
             "operator": access::is_operator(ctx, &caller),
         }),

@@ -29,8 +29,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let new = Password::parse_for(&body.new_password, &email).map_err(|e| e.at("new_password"));
     validate!(current, new);
 
-    let throttle_key = throttle::login_key(ctx, &email);
-    throttle::take_login_attempt(ctx, &throttle_key).await?;
+    let clear_throttle = throttle::take_password_attempt(ctx, &email).await?;
     let account: Option<AccountRow> =
         sql::first(ctx.db.run(accounts::find_by_id(&caller.account.id)).await?)?;
     let Some(old_hash) = account.and_then(|a| a.password_hash) else {
@@ -61,7 +60,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         .batch(vec![
             accounts::set_password(&caller.account.id, &new_hash, ctx.now(), &old_hash),
             sessions::delete_others(&caller.account.id, &caller.session_id),
-            throttle::clear(&throttle_key),
+            clear_throttle,
             mail::enqueue(ctx, email.as_str(), &Mail::PasswordChanged),
             audit::insert(
                 &ctx.new_id(),

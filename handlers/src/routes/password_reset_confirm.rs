@@ -1,16 +1,21 @@
 //! POST /v1/password-reset/confirm: the emailed code and a new password (twice). Ends every
-//! session and sends a "password changed" notice. Also verifies a pending address.
+//! session and sends a "password changed" notice; also verifies a pending address.
+//!
+//! Every path (unknown, pending, active, throttled, wrong or right code) reads the account,
+//! runs two PBKDF2 (the check against the current password, a dummy one when there is none,
+//! and the new hash) and one batch, so timing does not tell whether the address exists.
 
 use serde::Deserialize;
 
 use super::Params;
 use crate::domain::code::VerificationCode;
 use crate::domain::email::Email;
-use crate::domain::password::{Password, PasswordHash};
+use crate::domain::password::{self, Password, PasswordHash};
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{codes, mail, mail::Mail};
+use crate::services::codes::{self, Guess, Verdict};
+use crate::services::mail::{self, Mail};
 use crate::sql::{self, accounts, accounts::AccountRow, audit, codes::RESET_PASSWORD, sessions};
 use crate::validate;
 
@@ -45,66 +50,49 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
 
     let account: Option<AccountRow> =
         sql::first(ctx.db.run(accounts::find_by_email(email.as_str())).await?)?;
-    let Some(account) = account else {
-        return Err(ApiError::InvalidCode);
-    };
-    let code_id = codes::check(ctx, &account.id, RESET_PASSWORD, &code).await?;
-
     let pepper = &ctx.config.password_pepper.0;
-    if let Some(current) = account
-        .password_hash
-        .as_deref()
-        .and_then(PasswordHash::parse)
-    {
-        if current.verify(ctx.crypto, pepper, &new_password).await? {
-            return Err(ApiError::field(
-                "new_password",
-                "same_as_current",
-                "The new password must differ from the current one.",
-            ));
-        }
-    }
+    let stored = account.and_then(|a| a.password_hash);
+    let same_as_current =
+        password::verify_or_burn(ctx.crypto, pepper, stored.as_deref(), &new_password)
+            .await?
+            .is_some();
     let new_hash = PasswordHash::create(ctx.crypto, ctx.rng, pepper, &new_password)
         .await?
         .encode();
-    let nonce = codes::nonce(ctx);
-    let results = ctx
-        .db
-        .batch(vec![
-            codes::consume(ctx, &code_id, &nonce),
-            accounts::activate_if_consumed(
-                &account.id,
-                ctx.now(),
-                Some(&new_hash),
-                &code_id,
-                &nonce,
-            ),
-            sessions::delete_all_if_consumed(&account.id, &code_id, &nonce),
-            mail::enqueue_if_consumed(
-                ctx,
-                &account.email,
-                &Mail::PasswordChanged,
-                &code_id,
-                &nonce,
-            ),
-            audit::insert_if_consumed(
-                &ctx.new_id(),
-                &audit::Entry {
-                    workspace_id: None,
-                    actor_id: Some(&account.id),
-                    action: "password.reset",
-                    target: Some(&account.id),
-                    detail: serde_json::json!({}),
-                },
-                &ctx.request_id,
-                ctx.now(),
-                &code_id,
-                &nonce,
-            ),
-        ])
-        .await?;
-    if results.first().map(|r| r.changes) != Some(1) {
-        return Err(ApiError::InvalidCode);
+
+    // A right code with the current password is reported, but not consumed, so the person
+    // can try again with another password.
+    let (guess, mut batch) = codes::guess(ctx, &email, RESET_PASSWORD, &code, !same_as_current);
+    let nonce = guess.nonce.clone();
+    let to = email.as_str();
+    batch.extend([
+        accounts::reset_if_consumed(to, &new_hash, ctx.now(), &nonce),
+        sessions::delete_all_if_consumed(to, &nonce),
+        mail::enqueue_if_consumed(ctx, to, &Mail::PasswordChanged, &nonce),
+        audit::insert_for_address_if_consumed(
+            &ctx.new_id(),
+            &audit::Entry {
+                workspace_id: None,
+                actor_id: None,
+                action: "password.reset",
+                target: None,
+                detail: serde_json::json!({}),
+            },
+            &ctx.request_id,
+            ctx.now(),
+            to,
+            &nonce,
+        ),
+    ]);
+    batch.extend(guess.settle(ctx));
+    let outcomes = ctx.db.batch(batch).await?;
+    match Guess::verdict(&outcomes)? {
+        Verdict::Right if same_as_current => Err(ApiError::field(
+            "new_password",
+            "same_as_current",
+            "The new password must differ from the current one.",
+        )),
+        Verdict::Right => Ok(Response::empty(204)),
+        Verdict::Wrong => Err(ApiError::InvalidCode),
     }
-    Ok(Response::empty(204))
 }

@@ -30,6 +30,10 @@ impl Member {
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
         require(self.kind, self.role, permission)
     }
+
+    pub fn allows(&self, permission: Permission) -> bool {
+        crate::domain::permissions::allows(self.kind, self.role, permission)
+    }
 }
 
 fn member_from_row(row: Option<WorkspaceRow>) -> Result<Member, ApiError> {
@@ -114,6 +118,10 @@ pub struct AppAccess {
 impl AppAccess {
     pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
         require(self.kind, self.role, permission)
+    }
+
+    pub fn allows(&self, permission: Permission) -> bool {
+        crate::domain::permissions::allows(self.kind, self.role, permission)
     }
 }
 

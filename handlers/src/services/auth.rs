@@ -86,32 +86,26 @@ impl NewSession {
         }
     }
 
-    pub fn insert(&self, ctx: &Ctx<'_>, account_id: &str) -> Query {
-        sessions::insert(
-            &self.id,
-            &self.token.hash(&ctx.config.token_key.0),
-            account_id,
-            ctx.now(),
-            self.expires_at,
-        )
+    fn row<'a>(&'a self, ctx: &Ctx<'_>, token_hash: &'a str) -> sessions::NewRow<'a> {
+        sessions::NewRow {
+            id: &self.id,
+            token_hash,
+            now: ctx.now(),
+            expires_at: self.expires_at,
+        }
     }
 
-    pub fn insert_if_consumed(
-        &self,
-        ctx: &Ctx<'_>,
-        account_id: &str,
-        code_id: &str,
-        nonce: &str,
-    ) -> Query {
-        sessions::insert_if_consumed(
-            &self.id,
-            &self.token.hash(&ctx.config.token_key.0),
-            account_id,
-            ctx.now(),
-            self.expires_at,
-            code_id,
-            nonce,
-        )
+    /// The session for `account_id`, written only if `run` (login's batch runs on every path).
+    pub fn insert_if(&self, ctx: &Ctx<'_>, account_id: &str, run: bool) -> Query {
+        let hash = self.token.hash(&ctx.config.token_key.0);
+        sessions::insert_if(&self.row(ctx, &hash), account_id, run)
+    }
+
+    /// The session for the account of `email`, written only if this request consumed a code
+    /// for it (`nonce`).
+    pub fn insert_if_consumed(&self, ctx: &Ctx<'_>, email: &str, nonce: &str) -> Query {
+        let hash = self.token.hash(&ctx.config.token_key.0);
+        sessions::insert_if_consumed(&self.row(ctx, &hash), email, nonce)
     }
 
     /// `201 {session_token, expires_at, account:{id, email, username}}`.
@@ -138,4 +132,6 @@ pub struct AccountView<'a> {
     pub id: &'a str,
     pub email: &'a str,
     pub username: &'a str,
+    /// RFC 3339.
+    pub created_at: String,
 }

@@ -57,11 +57,11 @@ impl Mail<'_> {
         match self {
             Mail::SignupVerification { code, link } => (
                 "signup_verification",
-                "Verify your email address for devcenter".into(),
+                "Your devcenter signup code".into(),
                 format!(
-                    "Welcome to devcenter.\n\nYour verification code is {code}. It is valid for {MINUTES} minutes.\n\
-                     Or open this link to verify your address:\n{link}\n\n\
-                     If you did not sign up, ignore this email."
+                    "Welcome to devcenter.\n\nYour signup code is {code}. It is valid for {MINUTES} minutes.\n\
+                     Enter it with your username and password, or open this link to finish signing up:\n{link}\n\n\
+                     If you did not ask for it, ignore this email: no account is created without the code."
                 ),
                 json!({"code": code, "link": link, "expires_in_minutes": MINUTES}),
             ),
@@ -69,7 +69,7 @@ impl Mail<'_> {
                 "account_exists",
                 "You already have a devcenter account".into(),
                 format!(
-                    "Someone tried to sign up to devcenter with this address, which already has an account.\n\n\
+                    "Someone asked for a devcenter signup code for this address, which already has an account.\n\n\
                      If it was you, sign in instead: {login_hint}\nIf you forgot your password, reset it.\n\
                      If it was not you, you can ignore this email."
                 ),
@@ -94,11 +94,11 @@ impl Mail<'_> {
             ),
             Mail::AccountProvisioned { code, link } => (
                 "account_provisioned",
-                "Your devcenter account is ready: set your password".into(),
+                "Your devcenter account is ready: finish signing up".into(),
                 format!(
-                    "An account on devcenter was created for this address.\n\n\
-                     Open this link to verify your address and set your password:\n{link}\n\n\
-                     Or use the code {code} with your new password. Both are valid for {MINUTES} minutes."
+                    "An account on devcenter was prepared for this address.\n\n\
+                     Open this link to choose your username and password:\n{link}\n\n\
+                     Or sign up with the code {code}. Both are valid for {MINUTES} minutes."
                 ),
                 json!({"code": code, "link": link, "expires_in_minutes": MINUTES}),
             ),
@@ -138,25 +138,51 @@ impl Mail<'_> {
 /// the change that causes it. The id is remembered so the Worker can deliver it right away.
 pub fn enqueue(ctx: &Ctx<'_>, to: &str, mail: &Mail<'_>) -> Query {
     let m = prepare(ctx, mail);
-    outbox::insert(
-        &m.id,
-        to,
-        m.template,
-        &m.subject,
-        &m.text,
-        &m.data,
-        ctx.now(),
-    )
+    outbox::insert(&m.row(to, ctx.now()))
+}
+
+/// Like [`enqueue`], but written only if this request consumed a code for `to` (the
+/// `nonce` of its guess).
+pub fn enqueue_if_consumed(ctx: &Ctx<'_>, to: &str, mail: &Mail<'_>, nonce: &str) -> Query {
+    let m = prepare(ctx, mail);
+    outbox::insert_if_consumed(&m.row(to, ctx.now()), nonce)
+}
+
+/// Like [`enqueue`], but written only if this request took `to`'s email slot and the
+/// address's account is in `state` (see `services::codes`).
+pub fn enqueue_if_slot(
+    ctx: &Ctx<'_>,
+    to: &str,
+    mail: &Mail<'_>,
+    slot: &crate::services::codes::Slot,
+    state: outbox::ForAddress,
+) -> Query {
+    let m = prepare(ctx, mail);
+    outbox::insert_if_slot(&m.row(to, ctx.now()), &slot.key, &slot.request, state)
 }
 
 /// A message about to be written: rendered, with a new id that the Worker delivers after
-/// answering.
+/// answering (an id whose conditional insert took no effect is simply not found then).
 struct Prepared {
     id: String,
     template: &'static str,
     subject: String,
     text: String,
     data: String,
+}
+
+impl Prepared {
+    fn row<'a>(&'a self, to: &'a str, now: i64) -> outbox::NewMessage<'a> {
+        outbox::NewMessage {
+            id: &self.id,
+            to,
+            template: self.template,
+            subject: &self.subject,
+            text: &self.text,
+            data_json: &self.data,
+            now,
+        }
+    }
 }
 
 fn prepare(ctx: &Ctx<'_>, mail: &Mail<'_>) -> Prepared {
@@ -172,41 +198,25 @@ fn prepare(ctx: &Ctx<'_>, mail: &Mail<'_>) -> Prepared {
     }
 }
 
-/// Like [`enqueue`], but written only if this request consumed the code `code_id`.
-pub fn enqueue_if_consumed(
-    ctx: &Ctx<'_>,
-    to: &str,
-    mail: &Mail<'_>,
-    code_id: &str,
-    nonce: &str,
-) -> Query {
-    let m = prepare(ctx, mail);
-    outbox::insert_if_consumed(
-        &m.id,
-        to,
-        m.template,
-        &m.subject,
-        &m.text,
-        &m.data,
-        ctx.now(),
-        code_id,
-        nonce,
-    )
+/// The base of links in emails: `PUBLIC_BASE_URL`, which production requires (so a link
+/// never carries a Host header an attacker sent); in development, the request's origin.
+pub fn base<'a>(ctx: &'a Ctx<'_>, origin: &'a str) -> &'a str {
+    ctx.config.public_base_url.as_deref().unwrap_or(origin)
 }
 
 /// The absolute URL of `path` (with its query) for links in emails.
 pub fn absolute(ctx: &Ctx<'_>, origin: &str, path_and_query: &str) -> String {
-    let base = ctx.config.public_base_url.as_deref().unwrap_or(origin);
-    format!("{base}{path_and_query}")
+    format!("{}{path_and_query}", base(ctx, origin))
 }
 
-/// The absolute verification link for a link token.
-pub fn verify_link(ctx: &Ctx<'_>, origin: &str, token: &str) -> String {
-    let base = ctx.config.public_base_url.as_deref().unwrap_or(origin);
+/// The link in a signup email: the page that completes signup with this code (GET shows the
+/// form and changes nothing; the form's POST does the work).
+pub fn signup_link(ctx: &Ctx<'_>, origin: &str, email: &str, code: &str) -> String {
     let query: String = form_urlencoded::Serializer::new(String::new())
-        .append_pair("token", token)
+        .append_pair("email", email)
+        .append_pair("code", code)
         .finish();
-    format!("{base}/v1/signup/verify-link?{query}")
+    format!("{}/signup?{query}", base(ctx, origin))
 }
 
 #[derive(Debug, Default, PartialEq, Eq)]

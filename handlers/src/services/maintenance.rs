@@ -12,7 +12,9 @@ pub async fn sweep(ctx: &Ctx<'_>) -> Result<(), ApiError> {
         .batch(vec![
             sessions::delete_expired(now),
             codes::delete_expired(now - DAY_MS),
+            codes::delete_old_failures(now - 2 * DAY_MS),
             throttle::delete_old_login(now - DAY_MS),
+            throttle::delete_old_ip(now - DAY_MS),
             throttle::delete_old_email(now - DAY_MS),
             outbox::delete_old(now - 30 * DAY_MS),
             webhooks::delete_old(now - 30 * DAY_MS),

@@ -8,5 +8,6 @@ pub mod mail;
 pub mod maintenance;
 pub mod pages;
 pub mod paging;
+pub mod signup;
 pub mod throttle;
 pub mod views;

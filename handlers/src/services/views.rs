@@ -50,3 +50,31 @@ pub fn app(a: &AppRow) -> Value {
         "updated_at": rfc3339(a.updated_at),
     })
 }
+
+/// An application's sandbox resources; the test Agent-Token only for a caller who may develop
+/// in the sandbox (SPEC 2: not Merchant Onboarding).
+pub fn sandbox(
+    ctx: &crate::platform::Ctx<'_>,
+    origin: &str,
+    app_id: &str,
+    s: &crate::sql::apps::SandboxRow,
+    show_token: bool,
+) -> Value {
+    let mut v = json!({
+        "client_id": s.client_id,
+        "customer_id": s.customer_id,
+        "isv_customer_id": s.isv_customer_id,
+        "gateway_url": crate::services::mail::base(ctx, origin),
+        "test_merchant": {"id": s.test_merchant_id, "login": s.test_merchant_login},
+        "test_buyer": {"id": s.test_buyer_id, "login": s.test_buyer_login},
+    });
+    if show_token {
+        v["test_agent_token"] = crate::domain::sandbox::test_agent_token(
+            &ctx.config.token_key.0,
+            app_id,
+            &s.test_token_nonce,
+        )
+        .into();
+    }
+    v
+}

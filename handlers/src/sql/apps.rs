@@ -10,8 +10,11 @@ statements! {
               status, created_by, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'developing', ?8, ?9, ?9)";
     INSERT_PRODUCT = "INSERT INTO application_products (application_id, product_code, scenarios_json, added_at) VALUES (?1, ?2, ?3, ?4)";
     INSERT_SANDBOX = "INSERT INTO sandbox_resources (application_id, customer_id, isv_customer_id, test_merchant_id, \
-                      test_merchant_login, test_merchant_password_hash, test_buyer_id, test_buyer_login, test_buyer_password_hash, created_at) \
-                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+                      test_merchant_login, test_merchant_password_hash, test_buyer_id, test_buyer_login, test_buyer_password_hash, created_at, \
+                      test_token_nonce) \
+                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+    /// A new test Agent-Token: the old one (derived from the old nonce) stops at once.
+    ROTATE_TEST_TOKEN = "UPDATE sandbox_resources SET test_token_nonce = ?2 WHERE application_id = ?1";
     INSERT_ENVIRONMENT = "INSERT INTO app_environments (application_id, environment, client_id, updated_at) VALUES (?1, ?2, ?3, ?4)";
     /// One application with its products and client ids, if the caller is a member of its
     /// workspace (with the caller's role and the workspace's kind and status).
@@ -57,7 +60,7 @@ statements! {
     REMOVE_PRODUCT = "DELETE FROM application_products WHERE application_id = ?1 AND product_code = ?2 \
                       AND (SELECT COUNT(*) FROM application_products WHERE application_id = ?1) > 1";
     SANDBOX = "SELECT s.customer_id, s.isv_customer_id, s.test_merchant_id, s.test_merchant_login, \
-               s.test_buyer_id, s.test_buyer_login, e.client_id \
+               s.test_buyer_id, s.test_buyer_login, s.test_token_nonce, e.client_id \
                FROM sandbox_resources s JOIN app_environments e ON e.application_id = s.application_id AND e.environment = 'sandbox' \
                WHERE s.application_id = ?1";
     ENVIRONMENT = "SELECT environment, client_id, public_key_pem, public_key_fingerprint, key_version, gateway_url, notification_url \
@@ -109,6 +112,7 @@ pub struct SandboxRow {
     pub test_merchant_login: String,
     pub test_buyer_id: String,
     pub test_buyer_login: String,
+    pub test_token_nonce: String,
     pub client_id: String,
 }
 
@@ -177,6 +181,7 @@ pub struct NewSandbox<'a> {
     pub buyer_id: &'a str,
     pub buyer_login: &'a str,
     pub buyer_password_hash: &'a str,
+    pub test_token_nonce: &'a str,
 }
 
 pub fn insert_sandbox(app_id: &str, s: &NewSandbox<'_>, now: i64) -> Query {
@@ -193,8 +198,13 @@ pub fn insert_sandbox(app_id: &str, s: &NewSandbox<'_>, now: i64) -> Query {
             s.buyer_login.into(),
             s.buyer_password_hash.into(),
             now.into(),
+            s.test_token_nonce.into(),
         ],
     )
+}
+
+pub fn rotate_test_token(app_id: &str, nonce: &str) -> Query {
+    q(ROTATE_TEST_TOKEN, vec![app_id.into(), nonce.into()])
 }
 
 pub fn insert_environment(app_id: &str, environment: &str, client_id: &str, now: i64) -> Query {

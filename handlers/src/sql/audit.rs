@@ -10,10 +10,14 @@ statements! {
                           WHERE l.workspace_id = ?1 AND (?2 IS NULL OR l.id < ?2) ORDER BY l.id DESC LIMIT ?3";
     INSERT = "INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail_json, request_id, created_at) \
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
-    /// Recorded only if this request consumed the verification code.
-    INSERT_IF_CONSUMED = "INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail_json, request_id, created_at) \
-                          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 \
-                          WHERE EXISTS (SELECT 1 FROM verification_codes WHERE id = ?9 AND consumed_by = ?10)";
+    /// Only when ?9 = 1 (login: written in a batch that every attempt runs).
+    INSERT_IF = "INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail_json, request_id, created_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8 WHERE ?9 = 1";
+    /// Only if this request consumed a code for the address ?9 (nonce ?10); the actor and the
+    /// target are that address's account, which the same batch may just have created.
+    INSERT_FOR_ADDRESS_IF_CONSUMED = "INSERT INTO audit_log (id, workspace_id, actor_id, action, target, detail_json, request_id, created_at) \
+                                      SELECT ?1, ?2, a.id, ?4, a.id, ?6, ?7, ?8 FROM accounts a \
+                                      WHERE a.email = ?9 AND EXISTS (SELECT 1 FROM email_codes WHERE email = ?9 AND consumed_by = ?10)";
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -48,18 +52,26 @@ pub fn insert(id: &str, entry: &Entry<'_>, request_id: &str, now: i64) -> Query 
     q(INSERT, params(id, entry, request_id, now))
 }
 
-pub fn insert_if_consumed(
+pub fn insert_if(id: &str, entry: &Entry<'_>, request_id: &str, now: i64, run: bool) -> Query {
+    let mut p = params(id, entry, request_id, now);
+    p.push(i64::from(run).into());
+    q(INSERT_IF, p)
+}
+
+/// An entry whose actor and target are the account of `email` (`entry.actor_id` and
+/// `entry.target` are ignored), written only if this request consumed a code for it.
+pub fn insert_for_address_if_consumed(
     id: &str,
     entry: &Entry<'_>,
     request_id: &str,
     now: i64,
-    code_id: &str,
+    email: &str,
     nonce: &str,
 ) -> Query {
     let mut p = params(id, entry, request_id, now);
-    p.push(code_id.into());
+    p.push(email.into());
     p.push(nonce.into());
-    q(INSERT_IF_CONSUMED, p)
+    q(INSERT_FOR_ADDRESS_IF_CONSUMED, p)
 }
 
 fn params(id: &str, entry: &Entry<'_>, request_id: &str, now: i64) -> Vec<crate::platform::Value> {

@@ -13,6 +13,7 @@ pub mod codes;
 pub mod guard;
 pub mod members;
 pub mod outbox;
+pub mod provisioned;
 pub mod sessions;
 pub mod throttle;
 pub mod webhooks;
@@ -38,6 +39,7 @@ pub fn all_statements() -> Vec<(&'static str, &'static str)> {
         guard::ALL,
         members::ALL,
         outbox::ALL,
+        provisioned::ALL,
         sessions::ALL,
         throttle::ALL,
         webhooks::ALL,

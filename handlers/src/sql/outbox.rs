@@ -8,10 +8,21 @@ use crate::platform::Query;
 statements! {
     INSERT = "INSERT INTO outbox (id, to_address, template, subject, body_text, data_json, status, attempts, next_attempt_at, created_at) \
               VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7)";
-    /// Written only if this request consumed the verification code (see verification_codes).
+    /// Written only if this request consumed a code for the recipient's address (nonce ?8).
     INSERT_IF_CONSUMED = "INSERT INTO outbox (id, to_address, template, subject, body_text, data_json, status, attempts, next_attempt_at, created_at) \
                           SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 \
-                          WHERE EXISTS (SELECT 1 FROM verification_codes WHERE id = ?8 AND consumed_by = ?9)";
+                          WHERE EXISTS (SELECT 1 FROM email_codes WHERE email = ?2 AND consumed_by = ?8)";
+    /// Written only if this request took the recipient's email slot (?8, ?9) and an account
+    /// for the address is in the state ?10 ('none', 'pending', 'active' or 'any'). A code
+    /// request writes one of these per possible state, so the same statements run whatever
+    /// the address and exactly the right one (or none, when throttled) takes effect.
+    INSERT_IF_SLOT = "INSERT INTO outbox (id, to_address, template, subject, body_text, data_json, status, attempts, next_attempt_at, created_at) \
+                      SELECT ?1, ?2, ?3, ?4, ?5, ?6, 'pending', 0, ?7, ?7 \
+                      WHERE EXISTS (SELECT 1 FROM email_throttle WHERE address_hash = ?8 AND slot_request = ?9) \
+                        AND CASE ?10 WHEN 'none' THEN NOT EXISTS (SELECT 1 FROM accounts WHERE email = ?2) \
+                                     WHEN 'pending' THEN EXISTS (SELECT 1 FROM accounts WHERE email = ?2 AND status = 'pending') \
+                                     WHEN 'active' THEN EXISTS (SELECT 1 FROM accounts WHERE email = ?2 AND status = 'active') \
+                                     ELSE EXISTS (SELECT 1 FROM accounts WHERE email = ?2) END";
     LIST_FOR_RECIPIENT = "SELECT id, to_address, template, subject, body_text, data_json, status, attempts, created_at \
                           FROM outbox WHERE to_address = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2";
     DUE = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2";
@@ -64,55 +75,72 @@ pub struct StatusRow {
 }
 
 #[allow(clippy::too_many_arguments)]
-pub fn insert(
-    id: &str,
-    to: &str,
-    template: &str,
-    subject: &str,
-    text: &str,
-    data_json: &str,
-    now: i64,
-) -> Query {
-    q(
-        INSERT,
-        vec![
-            id.into(),
-            to.into(),
-            template.into(),
-            subject.into(),
-            text.into(),
-            data_json.into(),
-            now.into(),
-        ],
-    )
+pub fn insert(m: &NewMessage<'_>) -> Query {
+    q(INSERT, m.params())
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn insert_if_consumed(
-    id: &str,
-    to: &str,
-    template: &str,
-    subject: &str,
-    text: &str,
-    data_json: &str,
-    now: i64,
-    code_id: &str,
-    nonce: &str,
-) -> Query {
-    q(
-        INSERT_IF_CONSUMED,
+/// A rendered message about to be written.
+pub struct NewMessage<'a> {
+    pub id: &'a str,
+    pub to: &'a str,
+    pub template: &'a str,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub data_json: &'a str,
+    pub now: i64,
+}
+
+impl NewMessage<'_> {
+    fn params(&self) -> Vec<crate::platform::Value> {
         vec![
-            id.into(),
-            to.into(),
-            template.into(),
-            subject.into(),
-            text.into(),
-            data_json.into(),
-            now.into(),
-            code_id.into(),
-            nonce.into(),
-        ],
-    )
+            self.id.into(),
+            self.to.into(),
+            self.template.into(),
+            self.subject.into(),
+            self.text.into(),
+            self.data_json.into(),
+            self.now.into(),
+        ]
+    }
+}
+
+pub fn insert_if_consumed(m: &NewMessage<'_>, nonce: &str) -> Query {
+    let mut p = m.params();
+    p.push(nonce.into());
+    q(INSERT_IF_CONSUMED, p)
+}
+
+/// Which account state of the recipient's address an [`INSERT_IF_SLOT`] message is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ForAddress {
+    NoAccount,
+    Pending,
+    Active,
+    AnyAccount,
+}
+
+impl ForAddress {
+    fn as_str(self) -> &'static str {
+        match self {
+            ForAddress::NoAccount => "none",
+            ForAddress::Pending => "pending",
+            ForAddress::Active => "active",
+            ForAddress::AnyAccount => "any",
+        }
+    }
+}
+
+pub fn insert_if_slot(
+    m: &NewMessage<'_>,
+    slot_key: &str,
+    slot_request: &str,
+    state: ForAddress,
+) -> Query {
+    let mut p = m.params();
+    p.push(slot_key.into());
+    p.push(slot_request.into());
+    p.push(state.as_str().into());
+    q(INSERT_IF_SLOT, p)
 }
 
 pub fn list_for_recipient(to: &str, limit: i64) -> Query {

@@ -7,10 +7,14 @@ use crate::platform::Query;
 
 statements! {
     INSERT = "INSERT INTO sessions (id, token_hash, account_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)";
-    /// A session only if this request consumed the verification code.
+    /// Login: the session only when ?6 = 1 (the password checked out), in a batch that every
+    /// login runs whatever the outcome, so a failure costs what a success does.
+    INSERT_IF = "INSERT INTO sessions (id, token_hash, account_id, created_at, expires_at) \
+                 SELECT ?1, ?2, ?3, ?4, ?5 WHERE ?6 = 1";
+    /// Signup: a session for the address's account, only if this request consumed its code.
     INSERT_IF_CONSUMED = "INSERT INTO sessions (id, token_hash, account_id, created_at, expires_at) \
-                          SELECT ?1, ?2, ?3, ?4, ?5 \
-                          WHERE EXISTS (SELECT 1 FROM verification_codes WHERE id = ?6 AND consumed_by = ?7)";
+                          SELECT ?1, ?2, a.id, ?3, ?4 FROM accounts a \
+                          WHERE a.email = ?5 AND EXISTS (SELECT 1 FROM email_codes WHERE email = ?5 AND consumed_by = ?6)";
     FIND_LIVE_BY_TOKEN = "SELECT s.id AS session_id, s.expires_at, a.id, a.email, a.username, a.status, a.created_at \
                           FROM sessions s JOIN accounts a ON a.id = s.account_id \
                           WHERE s.token_hash = ?1 AND s.expires_at > ?2";
@@ -23,8 +27,9 @@ statements! {
                         WHERE s.token_hash = ?1 AND s.expires_at > ?2";
     DELETE = "DELETE FROM sessions WHERE id = ?1";
     DELETE_ALL_FOR_ACCOUNT = "DELETE FROM sessions WHERE account_id = ?1";
-    DELETE_ALL_IF_CONSUMED = "DELETE FROM sessions WHERE account_id = ?1 \
-                              AND EXISTS (SELECT 1 FROM verification_codes WHERE id = ?2 AND consumed_by = ?3)";
+    /// Password reset: every session of the address's account, if this request consumed the code.
+    DELETE_ALL_IF_CONSUMED = "DELETE FROM sessions WHERE account_id = (SELECT id FROM accounts WHERE email = ?1) \
+                              AND EXISTS (SELECT 1 FROM email_codes WHERE email = ?1 AND consumed_by = ?2)";
     DELETE_OTHERS = "DELETE FROM sessions WHERE account_id = ?1 AND id <> ?2";
     DELETE_EXPIRED = "DELETE FROM sessions WHERE expires_at <= ?1";
 }
@@ -64,25 +69,37 @@ pub fn insert(id: &str, token_hash: &str, account_id: &str, now: i64, expires_at
     )
 }
 
-#[allow(clippy::too_many_arguments)]
-pub fn insert_if_consumed(
-    id: &str,
-    token_hash: &str,
-    account_id: &str,
-    now: i64,
-    expires_at: i64,
-    code_id: &str,
-    nonce: &str,
-) -> Query {
+/// The session row to write, with when it was made and when it ends.
+pub struct NewRow<'a> {
+    pub id: &'a str,
+    pub token_hash: &'a str,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+pub fn insert_if(row: &NewRow<'_>, account_id: &str, run: bool) -> Query {
+    q(
+        INSERT_IF,
+        vec![
+            row.id.into(),
+            row.token_hash.into(),
+            account_id.into(),
+            row.now.into(),
+            row.expires_at.into(),
+            i64::from(run).into(),
+        ],
+    )
+}
+
+pub fn insert_if_consumed(row: &NewRow<'_>, email: &str, nonce: &str) -> Query {
     q(
         INSERT_IF_CONSUMED,
         vec![
-            id.into(),
-            token_hash.into(),
-            account_id.into(),
-            now.into(),
-            expires_at.into(),
-            code_id.into(),
+            row.id.into(),
+            row.token_hash.into(),
+            row.now.into(),
+            row.expires_at.into(),
+            email.into(),
             nonce.into(),
         ],
     )
@@ -100,11 +117,8 @@ pub fn delete_all_for_account(account_id: &str) -> Query {
     q(DELETE_ALL_FOR_ACCOUNT, vec![account_id.into()])
 }
 
-pub fn delete_all_if_consumed(account_id: &str, code_id: &str, nonce: &str) -> Query {
-    q(
-        DELETE_ALL_IF_CONSUMED,
-        vec![account_id.into(), code_id.into(), nonce.into()],
-    )
+pub fn delete_all_if_consumed(email: &str, nonce: &str) -> Query {
+    q(DELETE_ALL_IF_CONSUMED, vec![email.into(), nonce.into()])
 }
 
 pub fn delete_others(account_id: &str, keep_session_id: &str) -> Query {

@@ -409,17 +409,14 @@ impl World {
             .to_owned()
     }
 
-    /// Signs up and verifies an account; returns its session token.
+    /// Signs up the new way (code, then the account); returns its session token.
     pub fn active_account(&self, email: &str, password: &str) -> String {
-        let r = self.post_json(
-            "/v1/signup",
-            serde_json::json!({"email": email, "username": "Tester", "password": password, "accept_terms": true}),
-        );
+        let r = self.post_json("/v1/signup/code", serde_json::json!({"email": email}));
         assert_eq!(r.status, 202);
         let code = self.code_for(email, "signup_verification");
         let r = self.post_json(
-            "/v1/signup/verify",
-            serde_json::json!({"email": email, "code": code}),
+            "/v1/signup",
+            serde_json::json!({"email": email, "code": code, "username": "Tester", "password": password, "accept_terms": true}),
         );
         assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
         json(&r)["session_token"].as_str().unwrap().to_owned()
