@@ -99,6 +99,18 @@ impl Request {
         parse_json(&self.body)
     }
 
+    /// For routes that take no body: nothing, or an empty JSON object. Anything else is refused
+    /// like any bad body (a client that sends fields by mistake should hear of it).
+    pub fn no_body(&self) -> Result<(), ApiError> {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
+        }
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Empty {}
+        self.json::<Empty>().map(|_| ())
+    }
+
     /// The body as an `application/x-www-form-urlencoded` form.
     pub fn form(&self) -> Result<Vec<(String, String)>, ApiError> {
         let content_type = self.header("content-type").unwrap_or("");
@@ -137,6 +149,23 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     }
     let text = std::str::from_utf8(body)
         .map_err(|_| ApiError::MalformedJson("The request body is not valid UTF-8.".into()))?;
+    // Syntax first, for the whole document (trailing data included), so a body that is not
+    // one JSON value is always 400 and never a 422 about the fields of its first part.
+    serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(|e| {
+        ApiError::MalformedJson(format!(
+            "The request body is not valid JSON: {}.",
+            strip_position(&e.to_string())
+        ))
+    })?;
+    // serde's derived structs also accept a JSON array, filled in by position; a body is
+    // always an object with named fields here.
+    if !text.trim_start().starts_with('{') {
+        return Err(ApiError::Validation(vec![FieldError {
+            field: "body".into(),
+            code: "invalid_type",
+            detail: "The request body must be a JSON object.".into(),
+        }]));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = match serde_path_to_error::deserialize::<_, T>(&mut de) {
         Ok(v) => v,
@@ -158,15 +187,6 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     de.end().map_err(|_| {
         ApiError::MalformedJson("The request body has data after the JSON value.".into())
     })?;
-    // serde's derived structs also accept a JSON array, filled in by position; a body is
-    // always an object with named fields here.
-    if !text.trim_start().starts_with('{') {
-        return Err(ApiError::Validation(vec![FieldError {
-            field: "body".into(),
-            code: "invalid_type",
-            detail: "The request body must be a JSON object.".into(),
-        }]));
-    }
     Ok(value)
 }
 

@@ -10,11 +10,18 @@ use serde_json::json;
 use support::{block_on, config, RecordingHttp, World};
 
 const URL: &str = "http://127.0.0.1:9/email";
+/// Production accepts only an https relay on a public host.
+const PRODUCTION_URL: &str = "https://relay.example.com/email";
 
 fn world(env: &str) -> World {
+    let url = if env == "production" {
+        PRODUCTION_URL
+    } else {
+        URL
+    };
     World::with_config(config(&[
         ("ENVIRONMENT", env),
-        ("EMAIL_WEBHOOK_URL", URL),
+        ("EMAIL_WEBHOOK_URL", url),
         ("OUTBOX_BACKOFF_BASE_SECS", "10"),
         ("OUTBOX_MAX_ATTEMPTS", "3"),
     ]))
@@ -166,15 +173,16 @@ fn without_a_webhook_the_outbox_is_the_mailbox() {
 
 #[test]
 fn every_account_email_is_written_with_its_change() {
-    // Signup's email and account are one batch: a failing batch leaves neither.
+    // A signup code's email, the code and the email slot are one batch: a failing batch
+    // leaves none of them.
     let w = World::new();
-    w.db.0.execute_batch("CREATE TRIGGER fail_codes BEFORE INSERT ON verification_codes BEGIN SELECT RAISE(ABORT, 'boom'); END;").unwrap();
+    w.db.0.execute_batch("CREATE TRIGGER fail_codes BEFORE INSERT ON email_codes BEGIN SELECT RAISE(ABORT, 'boom'); END;").unwrap();
     let req = devcenter_handlers::Request {
         method: devcenter_handlers::Method::Post,
-        path: "/v1/signup".into(),
+        path: "/v1/signup/code".into(),
         query: String::new(),
         headers: vec![("content-type".into(), "application/json".into())],
-        body: json!({"email": "atomic@example.com", "username": "a", "password": "correct horse battery", "accept_terms": true})
+        body: json!({"email": "atomic@example.com"})
             .to_string()
             .into_bytes(),
         origin: "http://devcenter.test".into(),
@@ -187,6 +195,7 @@ fn every_account_email_is_written_with_its_change() {
     assert!(!String::from_utf8(err.into_response().body)
         .unwrap()
         .contains("boom"));
-    assert_eq!(w.db.count("SELECT COUNT(*) FROM accounts"), 0);
+    assert_eq!(w.db.count("SELECT COUNT(*) FROM email_codes"), 0);
     assert_eq!(w.db.count("SELECT COUNT(*) FROM outbox"), 0);
+    assert_eq!(w.db.count("SELECT COUNT(*) FROM email_throttle"), 0);
 }

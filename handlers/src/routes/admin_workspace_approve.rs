@@ -8,5 +8,6 @@ use crate::services::auth;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
     let caller = auth::authenticate(ctx, req).await?;
+    req.no_body()?;
     review(ctx, &caller, params.get("ws").unwrap_or_default(), None).await
 }

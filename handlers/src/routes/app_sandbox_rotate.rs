@@ -21,6 +21,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         Permission::AuthorizationManage,
     )
     .await?;
+    req.no_body()?;
     let app_id = &access.app.id;
     let outcomes = ctx
         .db

@@ -30,8 +30,13 @@ pub fn migrations_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema/migrations")
 }
 
-/// An in-memory SQLite with every migration applied in order, as D1 would have.
-pub struct Sqlite(pub rusqlite::Connection);
+/// An in-memory SQLite with every migration applied in order, as D1 would have. It records
+/// every round trip (a `run` or a `batch`) with its statements, so tests can compare the work
+/// that different paths of a route send to the database.
+pub struct Sqlite(
+    pub rusqlite::Connection,
+    pub RefCell<Vec<Vec<&'static str>>>,
+);
 
 impl Sqlite {
     pub fn migrated() -> Sqlite {
@@ -49,7 +54,12 @@ impl Sqlite {
             conn.execute_batch(&std::fs::read_to_string(&f).unwrap())
                 .unwrap_or_else(|e| panic!("{}: {e}", f.display()));
         }
-        Sqlite(conn)
+        Sqlite(conn, RefCell::new(Vec::new()))
+    }
+
+    /// The round trips recorded since the last call (and forgets them).
+    pub fn take_trips(&self) -> Vec<Vec<&'static str>> {
+        std::mem::take(&mut self.1.borrow_mut())
     }
 
     fn exec(&self, q: &Query) -> Result<Outcome, DbError> {
@@ -98,10 +108,14 @@ impl Sqlite {
 #[async_trait(?Send)]
 impl Db for Sqlite {
     async fn run(&self, query: Query) -> Result<Outcome, DbError> {
+        self.1.borrow_mut().push(vec![query.sql]);
         self.exec(&query)
     }
 
     async fn batch(&self, queries: Vec<Query>) -> Result<Vec<Outcome>, DbError> {
+        self.1
+            .borrow_mut()
+            .push(queries.iter().map(|q| q.sql).collect());
         // All or nothing, as D1's batch.
         self.0.execute_batch("BEGIN").unwrap();
         let mut out = Vec::new();
@@ -262,6 +276,17 @@ pub fn config(extra: &[(&str, &str)]) -> Config {
             platform_keys().1.clone(),
         ),
     ];
+    // Production refuses to run without an https relay and a fixed base for links.
+    if extra.contains(&("ENVIRONMENT", "production")) {
+        vars.push((
+            "EMAIL_WEBHOOK_URL".into(),
+            "https://relay.example.com/hook".into(),
+        ));
+        vars.push((
+            "PUBLIC_BASE_URL".into(),
+            "https://devcenter.example.com".into(),
+        ));
+    }
     for (k, v) in extra {
         vars.retain(|(name, _)| name != k);
         vars.push((k.to_string(), v.to_string()));
