@@ -3,7 +3,8 @@
 
 mod support;
 
-use devcenter_handlers::sql::all_statements;
+use devcenter_handlers::platform::Query;
+use devcenter_handlers::sql::{all_statements, MODULES};
 
 #[test]
 fn every_statement_prepares_against_the_migrated_schema() {
@@ -55,4 +56,252 @@ fn migrations_are_numbered_and_commented() {
             "{name} should open with a comment saying what it does"
         );
     }
+}
+
+/// Every statement's builder, called once (the values do not matter, only how many there are).
+/// A statement added without a line here fails `every_builder_binds_what_its_statement_numbers`.
+fn every_builder() -> Vec<Query> {
+    use devcenter_handlers::sql::*;
+    const S: &str = "x";
+    const N: i64 = 1;
+    let entry = audit::Entry {
+        workspace_id: Some(S),
+        actor_id: Some(S),
+        action: S,
+        target: Some(S),
+        detail: serde_json::json!({}),
+    };
+    let completion = accounts::Completion {
+        new_id: S,
+        email: S,
+        username: S,
+        password_hash: S,
+        now: N,
+        nonce: S,
+    };
+    let message = outbox::NewMessage {
+        id: S,
+        to: S,
+        template: S,
+        subject: S,
+        text: S,
+        data_json: S,
+        now: N,
+    };
+    let session = sessions::NewRow {
+        id: S,
+        token_hash: S,
+        now: N,
+        expires_at: N,
+    };
+    vec![
+        accounts::find_by_email(S),
+        accounts::find_by_id(S),
+        accounts::insert_pending(S, S, S, N),
+        accounts::create_if_consumed(&completion),
+        accounts::complete_pending_if_consumed(&completion),
+        accounts::reset_if_consumed(S, S, N, S),
+        accounts::view_if_consumed(S, S),
+        accounts::set_password(S, S, N, S),
+        accounts::set_password_if(S, S, N, S, true),
+        apps::insert(
+            &apps::NewApp {
+                id: S,
+                workspace_id: S,
+                name: S,
+                app_type: S,
+                registration_country: S,
+                description: S,
+                test_currency: S,
+                created_by: S,
+            },
+            N,
+        ),
+        apps::insert_product(S, S, S, N),
+        apps::insert_sandbox(
+            S,
+            &apps::NewSandbox {
+                customer_id: S,
+                isv_customer_id: S,
+                merchant_id: S,
+                merchant_login: S,
+                merchant_password_hash: S,
+                buyer_id: S,
+                buyer_login: S,
+                buyer_password_hash: S,
+                test_token_nonce: S,
+            },
+            N,
+        ),
+        apps::rotate_test_token(S, S),
+        apps::insert_environment(S, S, S, N),
+        apps::find_for_member(S, S),
+        apps::find_for_session(S, S, N),
+        apps::list_for_session(S, Some(S), Some(S), N, S, N),
+        apps::update(S, S, S, S, S, N),
+        apps::delete(S),
+        apps::touch(S, N),
+        apps::remove_product(S, S),
+        apps::sandbox(S),
+        apps::environment(S, S),
+        apps::set_key(S, S, S, S, N),
+        apps::set_urls(S, S, Some(Some(S)), Some(None), N),
+        audit::list_for_workspace(S, Some(S), N),
+        audit::insert(S, &entry, S, N),
+        audit::insert_if(S, &entry, S, N, true),
+        audit::insert_for_address_if_consumed(S, &entry, S, N, S, S),
+        codes::supersede_if_slot(S, S, N, S, S),
+        codes::insert_if_slot(S, S, S, S, N, N, S, S),
+        codes::count_guess(S, N, N),
+        codes::try_code(&codes::Guess {
+            email: S,
+            purpose: S,
+            now: N,
+            code_hash: S,
+            nonce: S,
+            max_attempts: N,
+            consume: true,
+            address_hash: S,
+            max_daily_guesses: N,
+        }),
+        codes::give_back_if_consumed(S, S, S),
+        codes::supersede_others_if_consumed(S, S, N),
+        codes::delete_expired(N),
+        codes::delete_old_failures(N),
+        guard::previous_changed(),
+        members::insert(S, S, S, N),
+        members::list(S),
+        members::find(S, S),
+        members::is_member_by_email(S, S),
+        members::change_role(S, S, S, N),
+        members::remove(S, S),
+        members::invitation_supersede(S, S),
+        members::invitation_insert(S, S, S, S, S, S, N, N),
+        members::invitations_pending(S, N),
+        members::invitation_by_token(S, N),
+        members::invitation_accept(S, N, S),
+        outbox::insert(&message),
+        outbox::insert_if_consumed(&message, S),
+        outbox::insert_if_slot(&message, S, S, outbox::ForAddress::Pending),
+        outbox::list_for_recipient(S, N),
+        outbox::due(N, N),
+        outbox::claim(S, N, N),
+        outbox::mark_sent(S, N),
+        outbox::redact(S),
+        outbox::mark_failed_try(S, S, N, N),
+        outbox::delete_old(N),
+        sessions::find_me_by_token(S, N),
+        sessions::insert(S, S, S, N, N),
+        sessions::insert_if(&session, S, true),
+        sessions::insert_if_consumed(&session, S, S),
+        sessions::find_live_by_token(S, N),
+        sessions::delete(S),
+        sessions::delete_all_for_account(S),
+        sessions::delete_all_if_consumed(S, S),
+        sessions::delete_others(S, S),
+        sessions::delete_expired(N),
+        throttle::take_email_slot(
+            S,
+            N,
+            &throttle::SlotRule {
+                min_gap_ms: N,
+                window_ms: N,
+                max_in_window: N,
+            },
+            S,
+        ),
+        throttle::take_login_attempt(S, N, N),
+        throttle::clear_login_if(S, true),
+        throttle::take_ip_attempt(S, N, N),
+        throttle::give_back_ip_if(S, true),
+        throttle::delete_old_ip(N),
+        throttle::delete_old_login(N),
+        provisioned::remember(S, S, S, S, N),
+        provisioned::grant_if_active(S, S, S, N),
+        provisioned::apply_if_consumed(S, S, N),
+        provisioned::forget_if_consumed(S, S),
+        throttle::delete_old_email(N),
+        webhooks::exists(S, S),
+        webhooks::insert(S, S, S, N, S, Some(S), Some(S)),
+        webhooks::delete_old(N),
+        workspaces::insert(
+            &workspaces::NewWorkspace {
+                id: S,
+                kind: S,
+                name: S,
+                business_address: S,
+                country: S,
+                business_representative: S,
+                logo_url: Some(S),
+                website: Some(S),
+                customer_service_phone: Some(S),
+                customer_service_email: Some(S),
+                created_by: S,
+            },
+            N,
+        ),
+        workspaces::find_for_member(S, S),
+        workspaces::find_for_session(S, S, N),
+        workspaces::list_for_account(S),
+        workspaces::find(S),
+        workspaces::list_by_status(Some(S), Some(S), N),
+        workspaces::review(S, S, Some(S), S, N),
+        workspaces::owner_emails(S),
+        workspaces::contract_clear(S),
+        workspaces::contract_add(S, S, N),
+        workspaces::contract_list(S),
+    ]
+}
+
+/// Each builder binds exactly as many values as its statement numbers placeholders (SQLite's
+/// `parameter_count()` is the highest `?N`), and every statement has a builder above.
+#[test]
+fn every_builder_binds_what_its_statement_numbers() {
+    let db = support::Sqlite::migrated();
+    let built = every_builder();
+    let mut failures = Vec::new();
+    for query in &built {
+        let name = all_statements()
+            .into_iter()
+            .find(|(_, sql)| *sql == query.sql)
+            .map_or("<a statement missing from all_statements()>", |(n, _)| n);
+        let wanted = db.0.prepare(query.sql).unwrap().parameter_count();
+        if query.params.len() != wanted {
+            failures.push(format!(
+                "{name}: its builder binds {} values, the statement numbers {wanted}: {}",
+                query.params.len(),
+                query.sql
+            ));
+        }
+    }
+    for (name, sql) in all_statements() {
+        if !built.iter().any(|q| q.sql == sql) {
+            failures.push(format!(
+                "{name} has no builder call in every_builder() (add one)"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// `all_statements()` and `MODULES` come from the one list in `sql/mod.rs` that also declares
+/// the modules; this checks that every file in `sql/` is on it.
+#[test]
+fn every_sql_module_is_in_all_statements() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/sql");
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter_map(|n| n.strip_suffix(".rs").map(str::to_string))
+        .filter(|n| n != "mod")
+        .collect();
+    files.sort();
+    let mut modules: Vec<String> = MODULES.iter().map(|m| m.to_string()).collect();
+    modules.sort();
+    assert_eq!(
+        files,
+        modules,
+        "the files in {} and the module list of sql/mod.rs differ",
+        dir.display()
+    );
 }

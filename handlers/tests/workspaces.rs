@@ -3,6 +3,8 @@
 
 mod support;
 
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use devcenter_handlers::platform::Db;
 use devcenter_handlers::sql::guard;
 use devcenter_handlers::Method;
@@ -65,6 +67,40 @@ fn join(s: &Setup, email: &str, role: &str) -> String {
     );
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     token
+}
+
+/// Every `table.column` of the database with a value that contains `needle` (compared as
+/// text, case-insensitively for hex), over every table the migrations created.
+fn columns_containing(db: &support::Sqlite, needle: &str) -> Vec<String> {
+    let tables: Vec<String> = db
+        .0
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert!(tables.len() >= 10, "only tables {tables:?}");
+    let mut found = Vec::new();
+    for table in tables {
+        let columns: Vec<String> =
+            db.0.prepare("SELECT name FROM pragma_table_info(?1)")
+                .unwrap()
+                .query_map([&table], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+        for column in columns {
+            let sql = format!(
+                "SELECT COUNT(*) FROM \"{table}\" WHERE instr(lower(CAST(\"{column}\" AS TEXT)), lower(?1)) > 0"
+            );
+            let n: i64 = db.0.query_row(&sql, [needle], |r| r.get(0)).unwrap();
+            if n > 0 {
+                found.push(format!("{table}.{column}"));
+            }
+        }
+    }
+    found
 }
 
 fn app_body() -> serde_json::Value {
@@ -418,9 +454,33 @@ fn applications_get_sandbox_resources_and_page_by_cursor() {
         !again.to_string().contains(&merchant_password),
         "passwords are shown once"
     );
-    // Neither the test token nor the passwords sit in the database.
-    let dump: String = s.w.db.0.query_row("SELECT group_concat(test_merchant_password_hash || test_buyer_password_hash) FROM sandbox_resources", [], |r| r.get(0)).unwrap();
-    assert!(!dump.contains(&merchant_password));
+    // Neither the test token nor the passwords sit in the database, in any column of any
+    // table, as given or (the token) as its bare secret in base64url or hex.
+    let token = sandbox["test_agent_token"].as_str().unwrap();
+    let buyer_password = app["test_account_passwords"]["buyer"].as_str().unwrap();
+    let secret = token.strip_prefix("sbx_").unwrap();
+    let secret_hex: String = URL_SAFE_NO_PAD
+        .decode(secret)
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    // The search finds what is stored (so an empty answer below means something).
+    let client_id = sandbox["client_id"].as_str().unwrap();
+    assert_eq!(
+        columns_containing(&s.w.db, client_id),
+        ["app_environments.client_id"]
+    );
+    for (what, needle) in [
+        ("test Agent-Token", token),
+        ("test Agent-Token secret", secret),
+        ("test Agent-Token secret (hex)", &secret_hex),
+        ("test merchant password", &merchant_password),
+        ("test buyer password", buyer_password),
+    ] {
+        let found = columns_containing(&s.w.db, needle);
+        assert!(found.is_empty(), "the {what} is stored in {found:?}");
+    }
 
     for i in 0..4 {
         // UUIDv7 orders by millisecond; within one millisecond the order is arbitrary.

@@ -6,18 +6,34 @@ use serde::de::DeserializeOwned;
 
 use crate::platform::{DbError, Outcome, Query, Row, Value};
 
-pub mod accounts;
-pub mod apps;
-pub mod audit;
-pub mod codes;
-pub mod guard;
-pub mod members;
-pub mod outbox;
-pub mod provisioned;
-pub mod sessions;
-pub mod throttle;
-pub mod webhooks;
-pub mod workspaces;
+/// Declares the modules and builds `MODULES` and `all_statements()` from the same one list, so
+/// no module can be left out of it (each must have `ALL`; a test checks every `sql/*.rs` is here).
+macro_rules! modules {
+    ($($module:ident),* $(,)?) => {
+        $(pub mod $module;)*
+        /// The name of every module (file) of this folder.
+        pub const MODULES: &[&str] = &[$(stringify!($module)),*];
+        /// Every statement of every module.
+        pub fn all_statements() -> Vec<(&'static str, &'static str)> {
+            [$($module::ALL),*].concat()
+        }
+    };
+}
+
+modules! {
+    accounts,
+    apps,
+    audit,
+    codes,
+    guard,
+    members,
+    outbox,
+    provisioned,
+    sessions,
+    throttle,
+    webhooks,
+    workspaces,
+}
 
 /// Declares the statements of a module and its `ALL` list in one place, so none is missed.
 macro_rules! statements {
@@ -28,25 +44,6 @@ macro_rules! statements {
     };
 }
 pub(crate) use statements;
-
-/// Every statement of every module.
-pub fn all_statements() -> Vec<(&'static str, &'static str)> {
-    [
-        accounts::ALL,
-        apps::ALL,
-        audit::ALL,
-        codes::ALL,
-        guard::ALL,
-        members::ALL,
-        outbox::ALL,
-        provisioned::ALL,
-        sessions::ALL,
-        throttle::ALL,
-        webhooks::ALL,
-        workspaces::ALL,
-    ]
-    .concat()
-}
 
 pub fn q(sql: &'static str, params: Vec<Value>) -> Query {
     Query { sql, params }

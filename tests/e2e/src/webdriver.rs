@@ -1,4 +1,4 @@
-//! A minimal W3C WebDriver client (chromedriver + Debian's chromium) over ureq.
+//! A minimal W3C WebDriver client (chromedriver + chromium, `CHROME_BIN`) over ureq.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -15,12 +15,35 @@ pub struct Browser {
     profile: PathBuf,
 }
 
-/// `CHROMEDRIVER_URL`, or None (the browser tests then print why they are skipped).
+/// `CHROMEDRIVER_URL`. The harness (scripts/e2e.sh) always sets it, so a browser test without
+/// it fails (panics) rather than passing without having run. Always `Some` (the `Option` is
+/// kept for callers written when the tests skipped); new callers use [`browser`].
 pub fn driver_url() -> Option<String> {
+    Some(required_driver_url())
+}
+
+fn required_driver_url() -> String {
     std::env::var("CHROMEDRIVER_URL")
         .ok()
         .filter(|s| !s.is_empty())
         .map(|s| s.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| {
+            panic!(
+                "CHROMEDRIVER_URL is not set: the browser tests need chromedriver \
+                 (scripts/e2e.sh starts one and sets CHROMEDRIVER_URL and CHROME_BIN)"
+            )
+        })
+}
+
+/// A browser session on the chromedriver of `CHROMEDRIVER_URL` (panics if it is unset).
+pub fn browser() -> Browser {
+    Browser::start(&required_driver_url())
+}
+
+/// The browser binary: `CHROME_BIN` (scripts/e2e.sh sets it to `command -v chromium`), or,
+/// when it is unset or empty, whatever chromedriver finds itself.
+fn chrome_bin() -> Option<String> {
+    std::env::var("CHROME_BIN").ok().filter(|s| !s.is_empty())
 }
 
 fn wd(method: &str, url: &str, body: Option<&Value>) -> (u16, Value) {
@@ -46,24 +69,27 @@ impl Browser {
         let profile =
             std::env::temp_dir().join(format!("devcenter-e2e-chrome-{}", crate::random_hex(16)));
         std::fs::create_dir_all(&profile).expect("profile dir");
+        let mut chrome_options = json!({
+            "args": [
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                format!("--user-data-dir={}", profile.display()),
+            ]
+        });
+        if let Some(bin) = chrome_bin() {
+            chrome_options["binary"] = json!(bin);
+        }
         let caps = json!({
             "capabilities": {
                 "alwaysMatch": {
                     "browserName": "chrome",
-                    "goog:chromeOptions": {
-                        "binary": "/usr/bin/chromium",
-                        "args": [
-                            "--headless",
-                            "--no-sandbox",
-                            "--disable-gpu",
-                            "--disable-dev-shm-usage",
-                            "--no-first-run",
-                            "--disable-background-networking",
-                            "--disable-component-update",
-                            "--disable-sync",
-                            format!("--user-data-dir={}", profile.display()),
-                        ]
-                    }
+                    "goog:chromeOptions": chrome_options
                 }
             }
         });

@@ -15,7 +15,8 @@ struct Done {
     actor_email: String,
     /// Any of these as `target` (None: not checked).
     targets: Option<Vec<String>>,
-    request_id: Option<String>,
+    /// The answer's `x-request-id` (required: the entry must carry the same id).
+    request_id: String,
 }
 
 fn done(
@@ -31,7 +32,11 @@ fn done(
         keywords,
         actor_email: actor.to_string(),
         targets,
-        request_id: r.header("x-request-id").map(str::to_string),
+        request_id: r
+            .header("x-request-id")
+            .filter(|id| !id.is_empty())
+            .unwrap_or_else(|| panic!("{what}: the answer has no x-request-id: {}", r.describe()))
+            .to_string(),
     }
 }
 
@@ -220,9 +225,7 @@ fn audit_log_records_security_actions_newest_first_with_actor_and_request_id() {
                 && d.targets
                     .as_ref()
                     .is_none_or(|t| t.iter().any(|t| e["target"] == json!(t)))
-                && d.request_id
-                    .as_ref()
-                    .is_none_or(|rid| e["request_id"] == json!(rid))
+                && e["request_id"] == json!(d.request_id)
         });
         let (i, e) = found.unwrap_or_else(|| {
             panic!(

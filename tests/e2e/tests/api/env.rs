@@ -477,21 +477,20 @@ fn urls_must_be_https_without_credentials_and_null_clears() {
     let mut soft = Soft::default();
     for env in ["sandbox", "production"] {
         let path = env_path(&app, env);
+        // Scheme and host are case-insensitive and stored in lower case; path and query are
+        // kept exactly as sent.
+        let notification = "https://merchant.example.com/Notify?x=1&y=%C3%A9&Z=A%2Fb";
         let r = patch_json_auth(
             &path,
             &owner.token,
-            &json!({"gateway_url": "https://gw.example.com/pay", "notification_url": "https://merchant.example.com/notify?x=1&y=%C3%A9"}),
+            &json!({"gateway_url": "HTTPS://GW.Example.com/Pay", "notification_url": notification}),
         );
         assert_eq!(r.status, 200, "{env}: {}", r.describe());
         let set = r.json();
         assert_eq!(set["environment"], json!(env));
-        assert_eq!(set["gateway_url"], json!("https://gw.example.com/pay"));
-        assert!(
-            set["notification_url"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("https://merchant.example.com/notify?x=1")),
-            "{set:#}"
-        );
+        let gateway = "https://gw.example.com/Pay";
+        assert_eq!(set["gateway_url"], json!(gateway));
+        assert_eq!(set["notification_url"], json!(notification), "{set:#}");
         let stored = get_ok(&path, &owner.token);
         assert_eq!(stored, set, "PATCH answer and GET differ");
 
@@ -597,7 +596,7 @@ fn urls_must_be_https_without_credentials_and_null_clears() {
         assert_eq!(v["notification_url"], Value::Null);
         assert_eq!(
             v["gateway_url"],
-            json!("https://gw.example.com/pay"),
+            json!(gateway),
             "an absent field must be kept"
         );
         let r = patch_json_auth(&path, &owner.token, &json!({"gateway_url": null}));
@@ -618,25 +617,35 @@ fn urls_must_be_https_without_credentials_and_null_clears() {
 fn loopback_and_private_hosts_are_allowed_in_development() {
     let (owner, _ws, app) = app_fixture("env-dev-hosts");
     let path = env_path(&app, "sandbox");
-    for url in [
-        "https://127.0.0.1:8443/notify",
-        "https://localhost/notify",
-        "https://[::1]:9443/notify",
-        "https://10.0.0.5/notify",
-        "https://192.168.1.20/notify",
+    for (url, gateway) in [
+        (
+            "https://127.0.0.1:8443/Notify",
+            "https://127.0.0.1:8443/Gateway",
+        ),
+        ("https://localhost/notify?Src=Dev", "https://localhost/gw"),
+        ("https://[::1]:9443/notify", "https://[::1]:9443/gw/Pay"),
+        ("https://10.0.0.5/notify", "https://10.0.0.6/gw"),
+        (
+            "https://192.168.1.20/notify",
+            "https://192.168.1.21:8443/gw",
+        ),
     ] {
         let r = patch_json_auth(
             &path,
             &owner.token,
-            &json!({"notification_url": url, "gateway_url": url}),
+            &json!({"notification_url": url, "gateway_url": gateway}),
         );
         assert_eq!(r.status, 200, "{url} in development: {}", r.describe());
         let v = r.json();
-        assert!(
-            v["notification_url"]
-                .as_str()
-                .is_some_and(|u| u.starts_with("https://")),
+        assert_eq!(
+            (v["notification_url"].clone(), v["gateway_url"].clone()),
+            (json!(url), json!(gateway)),
             "{v:#}"
+        );
+        assert_eq!(
+            get_ok(&path, &owner.token),
+            v,
+            "PATCH answer and GET differ"
         );
     }
     // Even in development, http stays refused.

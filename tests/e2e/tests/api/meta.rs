@@ -153,8 +153,9 @@ fn dev_mailbox_is_empty_for_an_unknown_address_and_needs_to() {
     ));
     assert_json(&r, 200, &json!({"messages": []}));
 
-    let r = get("/dev/mailbox");
-    assert_problem_shape(&r);
+    // Without `to` (or with an empty one): 422 with a field error for `to`.
+    assert_field_error(&get("/dev/mailbox"), "to", Some("required"));
+    assert_field_error(&get("/dev/mailbox?to="), "to", None);
 }
 
 #[test]

@@ -936,16 +936,31 @@ fn product_catalog_is_public_with_scenarios_and_required_test_cases() {
 }
 
 #[test]
-fn operator_helper_is_idempotent_and_the_operator_is_an_ordinary_member_elsewhere() {
-    // The helper is idempotent within a process, and /v1/me says operator.
+fn operator_helper_session_survives_other_logins_and_the_operator_is_an_ordinary_member_elsewhere()
+{
+    // The helper's session says operator in /v1/me.
     let a = operator_token();
-    let b = operator_token();
-    assert_eq!(a, b);
-    assert_eq!(get_ok("/v1/me", a)["operator"], json!(true));
+    let me = get_ok("/v1/me", a);
+    assert_eq!(me["operator"], json!(true), "{me:#}");
+    assert_eq!(me["account"]["email"], json!(OPERATOR_EMAIL), "{me:#}");
     // An operator who is also a workspace member is still a member like any other.
     let w = create_workspace(a, "tsp");
     assert_eq!(w["role"], json!("owner"));
-    // Logging in again works with the shared password (another process may do the same).
-    std::thread::sleep(Duration::from_millis(10));
-    assert_eq!(login(OPERATOR_EMAIL, OPERATOR_PASSWORD).status, 201);
+    // Another test process logs in with the shared password: it gets a session of its own,
+    // and the one this process holds keeps working (tests share it for the whole run).
+    let r = login(OPERATOR_EMAIL, OPERATOR_PASSWORD);
+    assert_eq!(r.status, 201, "{}", r.describe());
+    let other = r.json()["session_token"].as_str().unwrap().to_string();
+    assert!(is_session_token(&other), "{other}");
+    assert_ne!(other, a, "a second login must get a session of its own");
+    let me_other = get_ok("/v1/me", &other);
+    assert_eq!(me_other["account"]["id"], me["account"]["id"]);
+    assert_eq!(me_other["operator"], json!(true));
+    let again = get_ok("/v1/me", a);
+    assert_eq!(again["account"]["id"], me["account"]["id"]);
+    assert_eq!(
+        get_workspace(a, w["id"].as_str().unwrap())["role"],
+        json!("owner"),
+        "the helper's session stopped working after another login"
+    );
 }

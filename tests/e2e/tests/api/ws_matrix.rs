@@ -8,7 +8,8 @@
 //! Requests that succeed must not break later cases, so every case that changes something
 //! gets its own target (a fresh application, workspace, member or invitation). Every case
 //! that must be refused is checked to have changed nothing: a witness GET (as the Owner)
-//! before and after must answer the same.
+//! before and after must answer the same. Every case that succeeds in changing something is
+//! checked to have done it: a GET afterwards must show the change.
 
 use devcenter_e2e::workspaces::*;
 use devcenter_e2e::*;
@@ -386,13 +387,60 @@ impl World {
     }
 }
 
-/// One prepared request: the concrete path, body, who sends it, and what to read before and
-/// after to see that a refused request changed nothing.
+/// What a successful change must have done, read back with a GET after it; gets the
+/// change's answer, returns what is wrong.
+type Effect = Box<dyn Fn(&Resp) -> Result<(), String>>;
+
+/// One prepared request: the concrete path, body, who sends it, what to read before and
+/// after to see that a refused request changed nothing, and how to see that a successful one
+/// did what it says.
 struct Prepared {
     path: String,
     body: Option<Value>,
     token: Option<String>,
     witness: Option<String>,
+    effect: Option<Effect>,
+}
+
+/// GET `path` as `token`: the JSON of a 200, or what came instead.
+fn read(path: &str, token: &str) -> Result<Value, String> {
+    let r = get_auth(path, token);
+    if r.status == 200 {
+        Ok(r.json())
+    } else {
+        Err(format!("GET {path} answered {}", r.describe()))
+    }
+}
+
+/// `Ok` if `got` (read from `path`) is `want`.
+fn same(path: &str, what: &str, got: &Value, want: &Value) -> Result<(), String> {
+    if got == want {
+        Ok(())
+    } else {
+        Err(format!("GET {path} shows {what} {got}, want {want}"))
+    }
+}
+
+/// The member entry of `account_id` in a members list.
+fn member_entry<'a>(m: &'a Value, account_id: &str) -> Option<&'a Value> {
+    m["items"]
+        .as_array()?
+        .iter()
+        .find(|e| e["account_id"] == json!(account_id))
+}
+
+/// The product codes of an application, sorted.
+fn product_codes(app: &Value) -> Vec<String> {
+    let mut codes: Vec<String> = app["products"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|p| p["code"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    codes.sort();
+    codes
 }
 
 fn fresh_app(w: &World, products: Value) -> String {
@@ -408,6 +456,8 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
     let mut path = template.replace("{ws}", &w.ws);
     let mut body = None;
     let mut witness = None;
+    let mut effect: Option<Effect> = None;
+    let owner = w.owner.token.clone();
     let mut token = if caller == Caller::Invitee {
         None
     } else {
@@ -416,7 +466,20 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
     let key = format!("{method} {template}");
     let one_product = json!([{"code": "cashier_payment", "scenarios": ["online"]}]);
     match key.as_str() {
-        "POST /v1/workspaces" => body = Some(workspace_body("tsp")),
+        "POST /v1/workspaces" => {
+            let b = workspace_body("tsp");
+            let name = b["company_name"].clone();
+            let creator = token.clone().unwrap_or_default();
+            effect = Some(Box::new(move |r| {
+                let id = r.json()["id"].as_str().unwrap_or_default().to_string();
+                let path = format!("/v1/workspaces/{id}");
+                let got = read(&path, &creator)?;
+                same(&path, "name", &got["name"], &name)?;
+                same(&path, "status", &got["status"], &json!("under_review"))?;
+                same(&path, "role", &got["role"], &json!("owner"))
+            }));
+            body = Some(b);
+        }
         "POST /v1/admin/workspaces/{review_ws}/approve"
         | "POST /v1/admin/workspaces/{review_ws}/reject" => {
             let ws = create_workspace(&w.owner.token, "tsp")["id"]
@@ -425,8 +488,25 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
                 .to_string();
             path = path.replace("{review_ws}", &ws);
             witness = Some(format!("/v1/workspaces/{ws}"));
+            let reason = "The business licence is missing.";
+            let (status, shown_reason) = if key.ends_with("reject") {
+                ("rejected", json!(reason))
+            } else {
+                ("approved", Value::Null)
+            };
+            let read_path = format!("/v1/workspaces/{ws}");
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                same(&read_path, "status", &got["status"], &json!(status))?;
+                same(
+                    &read_path,
+                    "rejection_reason",
+                    &got["rejection_reason"],
+                    &shown_reason,
+                )
+            }));
             body = Some(if key.ends_with("reject") {
-                json!({"reason": "The business licence is missing."})
+                json!({ "reason": reason })
             } else {
                 json!({})
             });
@@ -439,11 +519,41 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
             path = path.replace("{grantor_ws}", &ws);
             witness = Some(format!("/v1/workspaces/{ws}"));
             body = Some(json!({"products": ["cashier_payment", "auto_debit"]}));
+            let read_path = format!("/v1/workspaces/{ws}");
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                let mut products: Vec<Value> = got["contract_products"]
+                    .as_array()
+                    .cloned()
+                    .unwrap_or_default();
+                products.sort_by_key(|p| p.to_string());
+                same(
+                    &read_path,
+                    "contract_products (sorted)",
+                    &json!(products),
+                    &json!(["auto_debit", "cashier_payment"]),
+                )
+            }));
         }
         "POST /v1/workspaces/{ws}/members" => {
             let role = w.role_family().0;
-            body = Some(json!({"email": unique_email(&format!("{}-inv", w.tag)), "role": role}));
-            witness = Some(format!("/v1/workspaces/{}/members", w.ws));
+            let email = unique_email(&format!("{}-inv", w.tag));
+            body = Some(json!({"email": email, "role": role}));
+            let read_path = format!("/v1/workspaces/{}/members", w.ws);
+            witness = Some(read_path.clone());
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                let pending = got["invitations"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|i| i["email"] == json!(email)))
+                    .ok_or_else(|| format!("GET {read_path} lists no invitation for {email}"))?;
+                same(
+                    &read_path,
+                    "the invitation's role",
+                    &pending["role"],
+                    &json!(role),
+                )
+            }));
         }
         "PATCH /v1/workspaces/{ws}/members/{account}" => {
             let (a, b) = w.role_family();
@@ -452,7 +562,14 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
             let to = if now == a { b } else { a };
             path = path.replace("{account}", &w.victim.id);
             body = Some(json!({"role": to}));
-            witness = Some(format!("/v1/workspaces/{}/members", w.ws));
+            let read_path = format!("/v1/workspaces/{}/members", w.ws);
+            witness = Some(read_path.clone());
+            let victim = w.victim.id.clone();
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                let role = member_entry(&got, &victim).map_or(Value::Null, |m| m["role"].clone());
+                same(&read_path, "the member's role", &role, &json!(to))
+            }));
         }
         "DELETE /v1/workspaces/{ws}/members/{account}" => {
             let victim = add_member(
@@ -462,7 +579,15 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
                 &format!("{}-del", w.tag),
             );
             path = path.replace("{account}", &victim.id);
-            witness = Some(format!("/v1/workspaces/{}/members", w.ws));
+            let read_path = format!("/v1/workspaces/{}/members", w.ws);
+            witness = Some(read_path.clone());
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                match member_entry(&got, &victim.id) {
+                    None => Ok(()),
+                    Some(m) => Err(format!("GET {read_path} still lists the member: {m}")),
+                }
+            }));
         }
         "POST /v1/invitations/accept" => {
             let email = unique_email(&format!("{}-acc", w.tag));
@@ -478,28 +603,78 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
                 r.describe()
             );
             body = Some(json!({"token": invitation_token(&email)}));
-            witness = Some(format!("/v1/workspaces/{}/members", w.ws));
+            let read_path = format!("/v1/workspaces/{}/members", w.ws);
+            witness = Some(read_path.clone());
+            let role = w.role_family().0;
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                let entry = got["items"]
+                    .as_array()
+                    .and_then(|a| a.iter().find(|m| m["email"] == json!(email)))
+                    .ok_or_else(|| format!("GET {read_path} does not list {email}"))?;
+                same(
+                    &read_path,
+                    "the new member's role",
+                    &entry["role"],
+                    &json!(role),
+                )
+            }));
         }
         "POST /v1/workspaces/{ws}/apps" => {
-            body = Some(app_body(&format!("Matrix {}", caller.label())));
+            let name = format!("Matrix {} {}", caller.label(), random_hex(4));
+            body = Some(app_body(&name));
             witness = Some(format!("/v1/workspaces/{}/apps?limit=100", w.ws));
+            effect = Some(Box::new(move |r| {
+                let id = r.json()["id"].as_str().unwrap_or_default().to_string();
+                let read_path = format!("/v1/apps/{id}");
+                let got = read(&read_path, &owner)?;
+                same(&read_path, "name", &got["name"], &json!(name))
+            }));
         }
         "PATCH /v1/apps/{app}" => {
             let app = fresh_app(w, one_product);
             path = path.replace("{app}", &app);
-            body = Some(json!({"name": format!("Renamed by {}", caller.label())}));
-            witness = Some(format!("/v1/apps/{app}"));
+            let name = format!("Renamed by {}", caller.label());
+            body = Some(json!({ "name": name }));
+            let read_path = format!("/v1/apps/{app}");
+            witness = Some(read_path.clone());
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                same(&read_path, "name", &got["name"], &json!(name))
+            }));
         }
         "DELETE /v1/apps/{app}" => {
             let app = fresh_app(w, one_product);
             path = path.replace("{app}", &app);
-            witness = Some(format!("/v1/apps/{app}"));
+            let read_path = format!("/v1/apps/{app}");
+            witness = Some(read_path.clone());
+            effect = Some(Box::new(move |_| {
+                let r = get_auth(&read_path, &owner);
+                if r.status == 404 {
+                    Ok(())
+                } else {
+                    Err(format!(
+                        "GET {read_path} answered {} after the delete",
+                        r.describe()
+                    ))
+                }
+            }));
         }
         "POST /v1/apps/{app}/products" => {
             let app = fresh_app(w, one_product);
             path = path.replace("{app}", &app);
             body = Some(json!({"code": "auto_debit", "scenarios": ["online"]}));
-            witness = Some(format!("/v1/apps/{app}"));
+            let read_path = format!("/v1/apps/{app}");
+            witness = Some(read_path.clone());
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                same(
+                    &read_path,
+                    "products",
+                    &json!(product_codes(&got)),
+                    &json!(["auto_debit", "cashier_payment"]),
+                )
+            }));
         }
         "DELETE /v1/apps/{app}/products/{code}" => {
             let app = fresh_app(
@@ -510,17 +685,36 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
                 ]),
             );
             path = path.replace("{app}", &app).replace("{code}", "auto_debit");
-            witness = Some(format!("/v1/apps/{app}"));
+            let read_path = format!("/v1/apps/{app}");
+            witness = Some(read_path.clone());
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                same(
+                    &read_path,
+                    "products",
+                    &json!(product_codes(&got)),
+                    &json!(["cashier_payment"]),
+                )
+            }));
         }
         "PATCH /v1/apps/{app}/environments/sandbox"
         | "PATCH /v1/apps/{app}/environments/production" => {
             let app = fresh_app(w, one_product);
             path = path.replace("{app}", &app);
-            body = Some(json!({
+            let urls = json!({
                 "gateway_url": "https://gateway.merchant.example.com/pay",
                 "notification_url": "https://merchant.example.com/notify"
-            }));
+            });
+            body = Some(urls.clone());
             witness = Some(path.clone());
+            let read_path = path.clone();
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                for field in ["gateway_url", "notification_url"] {
+                    same(&read_path, field, &got[field], &urls[field])?;
+                }
+                Ok(())
+            }));
         }
         "PUT /v1/apps/{app}/environments/sandbox/public-key"
         | "PUT /v1/apps/{app}/environments/production/public-key" => {
@@ -533,7 +727,15 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
                 &keys.rsa2048_b.public_pem
             };
             body = Some(json!({ "public_key": pem }));
-            witness = Some(path.trim_end_matches("/public-key").to_string());
+            let read_path = path.trim_end_matches("/public-key").to_string();
+            witness = Some(read_path.clone());
+            let pem = pem.trim().to_string();
+            effect = Some(Box::new(move |_| {
+                let got = read(&read_path, &owner)?;
+                same(&read_path, "key_version", &got["key_version"], &json!(1))?;
+                let stored = got["public_key"].as_str().unwrap_or_default().trim();
+                same(&read_path, "public_key", &json!(stored), &json!(pem))
+            }));
         }
         _ => {
             if let Some(app) = &w.shared_app {
@@ -547,6 +749,7 @@ fn prepare(w: &World, method: &str, template: &str, caller: Caller) -> Prepared 
         body,
         token,
         witness,
+        effect,
     }
 }
 
@@ -606,6 +809,19 @@ fn run_matrix(w: &World, routes: &[(&str, &str, &str, u16)]) {
                 .map(|path| get_auth(path, &w.owner.token));
             let r = call(method, &p);
             let mut problem = judge(want, &r);
+            if problem.is_none() && (200..300).contains(&want) {
+                match &p.effect {
+                    Some(effect) => {
+                        if let Err(e) = effect(&r) {
+                            problem = Some(format!("succeeded without effect: {e}"));
+                        }
+                    }
+                    None if method != "GET" => {
+                        problem = Some("a change without an effect check (add one)".into());
+                    }
+                    None => {}
+                }
+            }
             if problem.is_none() && !(200..300).contains(&want) {
                 if let (Some(path), Some(before)) = (&p.witness, &before) {
                     let after = get_auth(path, &w.owner.token);
