@@ -3,6 +3,8 @@
 //! client that records deliveries and fails on demand.
 #![allow(dead_code)]
 
+pub mod workspaces;
+
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::path::PathBuf;
