@@ -4,14 +4,22 @@
 //! of list routes under `wrangler dev`.)
 
 use async_trait::async_trait;
+use handlers::platform::Reads;
 use handlers::platform::{Db, DbError, Outcome, Query, Row, Value};
 use js_sys::{Array, Function, Reflect};
 use serde::Deserialize;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use worker::{D1Database, D1PreparedStatement};
+use worker::D1Database;
 
-pub struct D1Db(pub D1Database);
+/// D1 through a Sessions API session (read replication): routes that need the primary start
+/// at `first-primary`; replica routes start at the client's bookmark (so it sees its own
+/// writes) or anywhere. The session's latest bookmark goes back to the client in a header.
+/// Where the binding has no `withSession` (older runtimes), the database itself is used.
+pub struct D1Db {
+    target: JsValue,
+    session: bool,
+}
 
 /// The parts of a D1 result object that we read.
 #[derive(Deserialize)]
@@ -76,9 +84,75 @@ fn outcome(result: &JsValue) -> Result<Outcome, DbError> {
     })
 }
 
+/// The header that carries the D1 bookmark both ways.
+pub const BOOKMARK_HEADER: &str = "x-d1-bookmark";
+
+/// A bookmark as D1 writes them (hex groups joined by dashes); anything else a client sends is
+/// ignored rather than passed to D1.
+fn plausible_bookmark(b: &str) -> bool {
+    (1..=200).contains(&b.len()) && b.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-')
+}
+
+fn sync_call(target: &JsValue, name: &str, args: &Array) -> Result<JsValue, DbError> {
+    let f: Function = Reflect::get(target, &JsValue::from_str(name))
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| DbError(format!("D1 has no method {name}")))?;
+    f.apply(target, args).map_err(js_error)
+}
+
 impl D1Db {
-    fn prepare(&self, q: &Query) -> Result<D1PreparedStatement, DbError> {
-        let values: Vec<JsValue> = q
+    /// Without a session: the scheduled jobs, which only touch the primary's data.
+    pub fn plain(db: D1Database) -> D1Db {
+        D1Db {
+            target: db.into(),
+            session: false,
+        }
+    }
+
+    pub fn for_route(db: D1Database, reads: Reads, bookmark: Option<&str>) -> D1Db {
+        let database: JsValue = db.into();
+        let start = match (reads, bookmark.filter(|b| plausible_bookmark(b))) {
+            (Reads::Primary, _) => "first-primary",
+            (Reads::Replica, Some(bookmark)) => bookmark,
+            (Reads::Replica, None) => "first-unconstrained",
+        };
+        let has_sessions = Reflect::get(&database, &JsValue::from_str("withSession"))
+            .map(|f| f.is_function())
+            .unwrap_or(false);
+        let session = has_sessions
+            .then(|| {
+                sync_call(
+                    &database,
+                    "withSession",
+                    &Array::of1(&JsValue::from_str(start)),
+                )
+            })
+            .and_then(Result::ok);
+        match session {
+            Some(target) => D1Db {
+                target,
+                session: true,
+            },
+            None => D1Db {
+                target: database,
+                session: false,
+            },
+        }
+    }
+
+    /// The session's latest bookmark, for the client to send back with its next request.
+    pub fn bookmark(&self) -> Option<String> {
+        if !self.session {
+            return None;
+        }
+        sync_call(&self.target, "getBookmark", &Array::new())
+            .ok()
+            .and_then(|b| b.as_string())
+    }
+
+    fn prepare(&self, q: &Query) -> Result<JsValue, DbError> {
+        let values: Array = q
             .params
             .iter()
             .map(|v| match v {
@@ -88,10 +162,12 @@ impl D1Db {
                 Value::Text(s) => JsValue::from_str(s),
             })
             .collect();
-        self.0
-            .prepare(q.sql)
-            .bind(&values)
-            .map_err(|e| DbError(format!("bind: {e}")))
+        let statement = sync_call(
+            &self.target,
+            "prepare",
+            &Array::of1(&JsValue::from_str(q.sql)),
+        )?;
+        sync_call(&statement, "bind", &values).map_err(|e| DbError(format!("bind: {}", e.0)))
     }
 }
 
@@ -99,16 +175,16 @@ impl D1Db {
 impl Db for D1Db {
     async fn run(&self, query: Query) -> Result<Outcome, DbError> {
         let statement = self.prepare(&query)?;
-        let result = call(statement.inner().as_ref(), "all", &Array::new()).await?;
+        let result = call(&statement, "all", &Array::new()).await?;
         outcome(&result)
     }
 
     async fn batch(&self, queries: Vec<Query>) -> Result<Vec<Outcome>, DbError> {
         let statements = Array::new();
         for q in &queries {
-            statements.push(self.prepare(q)?.inner().as_ref());
+            statements.push(&self.prepare(q)?);
         }
-        let results = call(self.0.as_ref(), "batch", &Array::of1(&statements)).await?;
+        let results = call(&self.target, "batch", &Array::of1(&statements)).await?;
         let results: Array = results
             .dyn_into()
             .map_err(|_| DbError("D1 batch did not return an array".into()))?;

@@ -9,10 +9,11 @@ use handlers::services::{mail, maintenance};
 use handlers::{ApiError, Config, Ctx, Method, Request, Response};
 use worker::{console_error, console_log, event, Context, Env, ScheduleContext, ScheduledEvent};
 
-use crate::d1::D1Db;
+use crate::d1::{D1Db, BOOKMARK_HEADER};
 use crate::fetch::WorkerFetch;
 use crate::routes;
 use crate::webcrypto::{WebCrypto, WorkerClock, WorkerRng};
+use handlers::platform::Reads;
 
 /// The configuration, read and checked once per isolate: vars and secrets do not change
 /// while an isolate lives (a new deployment or secret starts new isolates). A bad one is
@@ -46,16 +47,20 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
         Ok(c) => c,
         Err(e) => return to_worker(ApiError::Internal(e.to_owned()).into_response()),
     };
-    let db = D1Db(env.d1("DB")?);
-    let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
-    let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
-
     // The raw method: worker::Method maps every method it does not know to GET.
     let method = req.inner().method();
     let path = req.path();
-    let response = match read_request(req).await {
-        Ok(request) => routes::dispatch(&ctx, &request).await,
-        Err(e) => Err(e),
+    // The route decides where its reads may come from (the primary unless it says otherwise).
+    let found = routes::find(Method::parse(&method), &path);
+    let reads = found.as_ref().map_or(Reads::Primary, |(r, _)| r.reads);
+    let bookmark = req.headers().get(BOOKMARK_HEADER).ok().flatten();
+    let db = D1Db::for_route(env.d1("DB")?, reads, bookmark.as_deref());
+    let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
+    let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
+
+    let response = match (found, read_request(req).await) {
+        (Ok((route, params)), Ok(request)) => (route.handler)(&ctx, &request, &params).await,
+        (_, Err(e)) | (Err(e), _) => Err(e),
     };
     let mut response = response.unwrap_or_else(|e| {
         if let Some(cause) = e.internal_cause() {
@@ -68,6 +73,9 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
         response.set_header("cache-control", "no-store".into());
     }
     response.set_header("x-content-type-options", "nosniff".into());
+    if let Some(bookmark) = db.bookmark() {
+        response.set_header(BOOKMARK_HEADER, bookmark);
+    }
     // One JSON line per request (method and path as JSON strings, so nothing a client sends
     // can break the line).
     console_log!(
@@ -85,7 +93,7 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
         let env = env.clone();
         wctx.wait_until(async move {
             let Ok(d1) = env.d1("DB") else { return };
-            let db = D1Db(d1);
+            let db = D1Db::plain(d1);
             let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
             if let Err(e) = mail::deliver(&ctx, &WorkerFetch, &new_mail).await {
                 console_error!("email delivery: {e:?}");
@@ -169,7 +177,7 @@ async fn scheduled(_event: ScheduledEvent, env: Env, _sctx: ScheduleContext) {
     let Ok(d1) = env.d1("DB") else {
         return console_error!("no D1 binding DB");
     };
-    let db = D1Db(d1);
+    let db = D1Db::plain(d1);
     let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
     let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
     match mail::deliver_due(&ctx, &WorkerFetch).await {

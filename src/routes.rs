@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::pin::Pin;
 
+use handlers::platform::Reads;
 use handlers::routes::{self as r, Params};
 use handlers::{ApiError, Ctx, Method, Request, Response};
 
@@ -14,14 +15,20 @@ pub struct Route {
     pub method: Method,
     pub path: &'static str,
     pub handler: Handler,
+    /// Where its reads may come from with D1 read replication (primary unless marked).
+    pub reads: Reads,
 }
 
 macro_rules! route {
     ($method:ident $path:literal => $module:ident) => {
+        route!($method $path => $module, Primary)
+    };
+    ($method:ident $path:literal => $module:ident, $reads:ident) => {
         Route {
             method: Method::$method,
             path: $path,
             handler: |ctx, req, params| Box::pin(r::$module::handle(ctx, req, params)),
+            reads: Reads::$reads,
         }
     };
 }
@@ -73,7 +80,8 @@ pub static ROUTES: &[Route] = &[
     // Inbound webhooks
     route!(Post "/v1/hooks/provisioning" => hooks_provisioning),
     // Development only (404 elsewhere)
-    route!(Get "/dev/mailbox" => dev_mailbox),
+    // Reads the outbox only; the bookmark of the request that wrote the mail makes it visible.
+    route!(Get "/dev/mailbox" => dev_mailbox, Replica),
 ];
 
 /// Matches `path` against a route pattern, capturing `{name}` segments.
@@ -99,14 +107,14 @@ pub fn match_path(pattern: &'static str, path: &str) -> Option<Params> {
     }
 }
 
-/// Finds the route for the request and runs it: 404 for an unknown path, 405 (with the
-/// allowed methods) for a known path and another method.
-pub async fn dispatch(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+/// The route for a method and path, with its captured segments: 404 for an unknown path, 405
+/// (with the allowed methods) for a known path and another method.
+pub fn find(method: Method, path: &str) -> Result<(&'static Route, Params), ApiError> {
     let mut allowed = Vec::new();
     for route in ROUTES {
-        if let Some(params) = match_path(route.path, &req.path) {
-            if route.method == req.method {
-                return (route.handler)(ctx, req, &params).await;
+        if let Some(params) = match_path(route.path, path) {
+            if route.method == method {
+                return Ok((route, params));
             }
             allowed.push(route.method.as_str());
         }
@@ -116,6 +124,12 @@ pub async fn dispatch(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError
     } else {
         Err(ApiError::MethodNotAllowed(allowed))
     }
+}
+
+/// Finds the route for the request and runs it.
+pub async fn dispatch(ctx: &Ctx<'_>, req: &Request) -> Result<Response, ApiError> {
+    let (route, params) = find(req.method, &req.path)?;
+    (route.handler)(ctx, req, &params).await
 }
 
 #[cfg(test)]
@@ -151,6 +165,22 @@ mod tests {
                     "schema/openapi.json documents {method} {path}, which no route serves"
                 );
             }
+        }
+    }
+
+    /// Only reads that must not be exact at once may come from a replica (issue 8): today the
+    /// dev mailbox. Adding a route here is a decision; the native test
+    /// `replica_routes_read_nothing_that_must_be_exact` checks what such a route touches.
+    #[test]
+    fn replica_routes_are_exactly_these() {
+        let replica: Vec<_> = ROUTES
+            .iter()
+            .filter(|r| r.reads == Reads::Replica)
+            .map(|r| (r.method.as_str(), r.path))
+            .collect();
+        assert_eq!(replica, [("GET", "/dev/mailbox")]);
+        for r in ROUTES.iter().filter(|r| r.reads == Reads::Replica) {
+            assert_eq!(r.method, Method::Get, "{}: writes need the primary", r.path);
         }
     }
 

@@ -76,6 +76,18 @@ impl std::fmt::Display for DbError {
     }
 }
 
+/// Where a route's reads may be served from once D1 read replication is on (the Sessions
+/// API). Every route declares one in the route table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// The primary: anything that must be exact at once (session and token validity, attempt
+    /// counters, codes, throttles) and every write.
+    Primary,
+    /// A nearby replica, at least as fresh as the bookmark the client sent back (so the caller
+    /// sees its own writes): only reads that touch none of the above.
+    Replica,
+}
+
 #[async_trait(?Send)]
 pub trait Db {
     async fn run(&self, query: Query) -> Result<Outcome, DbError>;
