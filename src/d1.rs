@@ -17,8 +17,12 @@ use worker::D1Database;
 /// writes) or anywhere. The session's latest bookmark goes back to the client in a header.
 /// Where the binding has no `withSession` (older runtimes), the database itself is used.
 pub struct D1Db {
-    target: JsValue,
-    session: bool,
+    database: JsValue,
+    /// Where the session starts (`None`: no session, the database itself).
+    start: Option<String>,
+    /// The session (or database) queries go to, made on the first query, so routes that
+    /// never touch D1 (healthz, the catalog) pay nothing for it.
+    target: std::cell::OnceCell<(JsValue, bool)>,
 }
 
 /// The parts of a D1 result object that we read.
@@ -105,48 +109,59 @@ impl D1Db {
     /// Without a session: the scheduled jobs, which only touch the primary's data.
     pub fn plain(db: D1Database) -> D1Db {
         D1Db {
-            target: db.into(),
-            session: false,
+            database: db.into(),
+            start: None,
+            target: std::cell::OnceCell::new(),
         }
     }
 
     pub fn for_route(db: D1Database, reads: Reads, bookmark: Option<&str>) -> D1Db {
-        let database: JsValue = db.into();
         let start = match (reads, bookmark.filter(|b| plausible_bookmark(b))) {
             (Reads::Primary, _) => "first-primary",
             (Reads::Replica, Some(bookmark)) => bookmark,
             (Reads::Replica, None) => "first-unconstrained",
         };
-        let has_sessions = Reflect::get(&database, &JsValue::from_str("withSession"))
-            .map(|f| f.is_function())
-            .unwrap_or(false);
-        let session = has_sessions
-            .then(|| {
-                sync_call(
-                    &database,
-                    "withSession",
-                    &Array::of1(&JsValue::from_str(start)),
-                )
-            })
-            .and_then(Result::ok);
-        match session {
-            Some(target) => D1Db {
-                target,
-                session: true,
-            },
-            None => D1Db {
-                target: database,
-                session: false,
-            },
+        D1Db {
+            database: db.into(),
+            start: Some(start.to_owned()),
+            target: std::cell::OnceCell::new(),
         }
     }
 
-    /// The session's latest bookmark, for the client to send back with its next request.
+    /// The session (opened now if this is the first query), or the database where the binding
+    /// has no `withSession`; the flag says whether it is a session.
+    fn target(&self) -> &(JsValue, bool) {
+        self.target.get_or_init(|| {
+            let Some(start) = &self.start else {
+                return (self.database.clone(), false);
+            };
+            let has_sessions = Reflect::get(&self.database, &JsValue::from_str("withSession"))
+                .map(|f| f.is_function())
+                .unwrap_or(false);
+            let session = has_sessions
+                .then(|| {
+                    sync_call(
+                        &self.database,
+                        "withSession",
+                        &Array::of1(&JsValue::from_str(start)),
+                    )
+                })
+                .and_then(Result::ok);
+            match session {
+                Some(session) => (session, true),
+                None => (self.database.clone(), false),
+            }
+        })
+    }
+
+    /// The session's latest bookmark, for the client to send back with its next request
+    /// (None if the request made no query).
     pub fn bookmark(&self) -> Option<String> {
-        if !self.session {
+        let (session, is_session) = self.target.get()?;
+        if !is_session {
             return None;
         }
-        sync_call(&self.target, "getBookmark", &Array::new())
+        sync_call(session, "getBookmark", &Array::new())
             .ok()
             .and_then(|b| b.as_string())
     }
@@ -163,7 +178,7 @@ impl D1Db {
             })
             .collect();
         let statement = sync_call(
-            &self.target,
+            &self.target().0,
             "prepare",
             &Array::of1(&JsValue::from_str(q.sql)),
         )?;
@@ -184,7 +199,7 @@ impl Db for D1Db {
         for q in &queries {
             statements.push(&self.prepare(q)?);
         }
-        let results = call(&self.target, "batch", &Array::of1(&statements)).await?;
+        let results = call(&self.target().0, "batch", &Array::of1(&statements)).await?;
         let results: Array = results
             .dyn_into()
             .map_err(|_| DbError("D1 batch did not return an array".into()))?;

@@ -7,6 +7,20 @@ use serde::Serialize;
 
 use crate::error::{ApiError, FieldError};
 
+/// Every request header the core reads. The Worker copies only these across the JS boundary
+/// (a request carries many more: host, user-agent, accept, cf-ray, ...), so adding a read of
+/// another header means adding it here (a debug assertion in `Request::header` says so).
+pub const READ_HEADERS: &[&str] = &[
+    "authorization",
+    "content-type",
+    "content-length",
+    "cookie",
+    "cf-connecting-ip",
+    "webhook-id",
+    "webhook-timestamp",
+    "webhook-signature",
+];
+
 /// Request bodies above this are refused with 413 (SPEC 4).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -60,6 +74,10 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
+        debug_assert!(
+            READ_HEADERS.contains(&name),
+            "{name} is read but not in http::READ_HEADERS, so the Worker never copies it"
+        );
         self.headers
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
