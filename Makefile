@@ -34,7 +34,8 @@ DEV_PORT ?= 8787
 # What the Worker is built from. wrangler runs `make worker` on every `wrangler dev` start, so the
 # build only runs when one of these is newer than its output.
 WORKER_OUT := build/worker/shim.mjs
-WORKER_SRCS := Cargo.toml Cargo.lock $(wildcard build.rs handlers/Cargo.toml handlers/build.rs) \
+WORKER_SRCS := Cargo.toml Cargo.lock scripts/strip-wasm.mjs \
+	$(wildcard build.rs handlers/Cargo.toml handlers/build.rs) \
 	$(shell find src handlers/src schema -type f 2>/dev/null)
 
 .PHONY: help tools tools-browser tools-bench worker dev dev-secrets migrate lint fmt \
@@ -63,6 +64,7 @@ worker: $(WORKER_OUT) ## Build the Worker (release) into build/ if a source chan
 $(WORKER_OUT): $(WORKER_SRCS) | $(WORKER_BUILD) $(WASM_BINDGEN_BIN) $(WASM_OPT_BIN) $(ESBUILD_BIN)
 	@echo "==> building the Worker (worker-build --release)" >&2
 	@"$(WORKER_BUILD)" --release >&2
+	@node scripts/strip-wasm.mjs build/index_bg.wasm
 	@touch "$@"
 
 dev-secrets: ## Write local secrets to .dev.vars (first run only, never overwritten)
