@@ -10,7 +10,7 @@
 #
 #   scripts/bench.sh            (or: make bench)
 #
-# Environment: BENCH_DURATION (per wrk run, default 10s), BENCH_ROUNDS (3),
+# Environment: BENCH_DURATION (per wrk run, default 5s), BENCH_ROUNDS (5),
 #              BENCH_CONNECTIONS (8), BENCH_THREADS (1),
 #              BENCH_AGAINST=DIR also serves the Worker built in another checkout DIR (its
 #              build/ must be current: run `make worker` there) and measures its routes in the
@@ -26,8 +26,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
-duration="${BENCH_DURATION:-10s}"
-rounds="${BENCH_ROUNDS:-3}"
+duration="${BENCH_DURATION:-5s}"
+rounds="${BENCH_ROUNDS:-5}"
 connections="${BENCH_CONNECTIONS:-8}"
 threads="${BENCH_THREADS:-1}"
 against="${BENCH_AGAINST:-}"
