@@ -95,7 +95,7 @@ fmt: ## Format all Rust code
 lint: ## rustfmt check, clippy native and wasm32 with -D warnings
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p devcenter -p devcenter-handlers --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p devcenter -p devcenter-handlers -p devcenter-floor --target wasm32-unknown-unknown -- -D warnings
 
 test-native: ## Native tests (domain rules, SQL against real SQLite)
 	cargo test -p devcenter -p devcenter-handlers
