@@ -34,10 +34,11 @@ DEV_PORT ?= 8787
 # What the Worker is built from. wrangler runs `make worker` on every `wrangler dev` start, so the
 # build only runs when one of these is newer than its output.
 WORKER_OUT := build/worker/shim.mjs
-WORKER_SRCS := Cargo.toml Cargo.lock $(wildcard build.rs handlers/Cargo.toml handlers/build.rs) \
+WORKER_SRCS := Cargo.toml Cargo.lock scripts/strip-wasm.mjs \
+	$(wildcard build.rs handlers/Cargo.toml handlers/build.rs) \
 	$(shell find src handlers/src schema -type f 2>/dev/null)
 
-.PHONY: help tools tools-browser tools-bench worker dev dev-secrets migrate lint fmt \
+.PHONY: help tools tools-browser tools-bench worker bench-floor dev dev-secrets migrate lint fmt \
 	test-native test-e2e test bench clean
 
 help: ## List the targets
@@ -63,7 +64,19 @@ worker: $(WORKER_OUT) ## Build the Worker (release) into build/ if a source chan
 $(WORKER_OUT): $(WORKER_SRCS) | $(WORKER_BUILD) $(WASM_BINDGEN_BIN) $(WASM_OPT_BIN) $(ESBUILD_BIN)
 	@echo "==> building the Worker (worker-build --release)" >&2
 	@"$(WORKER_BUILD)" --release >&2
+	@node scripts/strip-wasm.mjs build/index_bg.wasm
 	@touch "$@"
+
+# The bench's floor Worker (bench/floor), built like the Worker, with the same tools.
+FLOOR_OUT := bench/floor/build/worker/shim.mjs
+$(FLOOR_OUT): Cargo.toml Cargo.lock scripts/strip-wasm.mjs $(shell find bench/floor -path bench/floor/build -prune -o -type f -print) | $(WORKER_BUILD) $(WASM_BINDGEN_BIN) $(WASM_OPT_BIN) $(ESBUILD_BIN)
+	@echo "==> building the floor Worker (bench/floor, worker-build --release)" >&2
+	@cd bench/floor && "$(WORKER_BUILD)" --release >&2
+	@node scripts/strip-wasm.mjs bench/floor/build/index_bg.wasm
+	@touch "$@"
+
+bench-floor: $(FLOOR_OUT) ## Build the bench's floor Worker (bench/floor) if a source changed
+	@:
 
 dev-secrets: ## Write local secrets to .dev.vars (first run only, never overwritten)
 	@scripts/dev-secrets.sh
@@ -82,7 +95,7 @@ fmt: ## Format all Rust code
 lint: ## rustfmt check, clippy native and wasm32 with -D warnings
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy -p devcenter -p devcenter-handlers --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy -p devcenter -p devcenter-handlers -p devcenter-floor --target wasm32-unknown-unknown -- -D warnings
 
 test-native: ## Native tests (domain rules, SQL against real SQLite)
 	cargo test -p devcenter -p devcenter-handlers
@@ -92,7 +105,7 @@ test-e2e: tools-browser worker ## End-to-end suite against wrangler dev (fresh s
 
 test: tools-browser lint test-native worker test-e2e ## Everything CI runs: lint, native tests, build, e2e
 
-bench: tools-bench worker ## Build release, run wrk against wrangler dev, print a markdown table
+bench: tools-bench worker bench-floor ## Build release, wrk devcenter and the floor Worker, print a markdown table
 	scripts/bench.sh
 
 clean: ## Remove build output and cargo's target/ (keeps .dev.vars and local data in .wrangler/state)

@@ -1,33 +1,51 @@
 #!/usr/bin/env bash
-# Benchmarks the release Worker under `wrangler dev` with wrk and prints a markdown table:
-# req/s, p50 and p99 for GET /healthz, POST /v1/sessions (a valid login), GET /v1/me,
-# GET /v1/workspaces/{ws}/apps (50 apps) and GET /v1/apps/{app}, each
-# route's throughput as a ratio to /healthz from the same run, and the wasm size raw and gzipped.
+# Benchmarks the release Worker under `wrangler dev` with wrk, next to the floor Worker
+# (bench/floor: a trivial workers-rs Worker built with the same pinned crate, tools and
+# profile), and prints a markdown table: req/s, p50 and p99 of every route, and each route's
+# throughput as a ratio to the floor of its own kind (no-storage routes to the floor's /ping,
+# one-D1-round-trip routes to the floor's D1 read; the floor's KV read is printed too). Routes
+# are measured in rounds, every route of every Worker once per round in an interleaved order
+# (A B A B ...), so the machine's noise hits both sides alike; the table shows the medians.
+# Also prints the size of both wasm files, raw and gzip -9.
 #
 #   scripts/bench.sh            (or: make bench)
 #
-# Environment: BENCH_DURATION (default 10s), BENCH_CONNECTIONS (8), BENCH_THREADS (2),
+# Environment: BENCH_DURATION (per wrk run, default 5s), BENCH_ROUNDS (5),
+#              BENCH_CONNECTIONS (8), BENCH_THREADS (1),
+#              BENCH_AGAINST=DIR also serves the Worker built in another checkout DIR (its
+#              build/ must be current: run `make worker` there) and measures its routes in the
+#              same rounds, e.g. to compare a Cargo profile change side by side,
 #              BENCH_RECORD=1 also writes the result into BENCHMARKS.md (between the
 #              "bench:start" and "bench:end" markers).
-# Every run uses free ports, a fresh temporary state folder and fresh secrets; the account it
-# logs in with is created through the public API (signup, code from /dev/mailbox, verify).
+# Every run uses free ports, fresh temporary state folders and fresh secrets; the account it
+# logs in with is created through the public API (signup with the emailed code from
+# /dev/mailbox, then login). It speaks both signup flows: POST /v1/signup/code, then
+# POST /v1/signup with the code (issue 6), or, where /v1/signup/code does not exist yet,
+# POST /v1/signup, then POST /v1/signup/verify.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 
-duration="${BENCH_DURATION:-10s}"
+duration="${BENCH_DURATION:-5s}"
+rounds="${BENCH_ROUNDS:-5}"
 connections="${BENCH_CONNECTIONS:-8}"
-threads="${BENCH_THREADS:-2}"
+threads="${BENCH_THREADS:-1}"
+against="${BENCH_AGAINST:-}"
+if [ -n "$against" ]; then
+    against="$(cd "$against" && pwd)" || die "BENCH_AGAINST=$BENCH_AGAINST is not a folder"
+    [ -f "$against/build/worker/shim.mjs" ] || die "$against has no built Worker: run 'make worker' there"
+fi
 
 scripts/install-tools.sh --bench
-make --no-print-directory worker
+make --no-print-directory worker bench-floor
 
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/devcenter-bench.XXXXXX")"
-WRANGLER_PID=""
+pids=()
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
-    stop_pgroup "$WRANGLER_PID"
+    local pid
+    for pid in "${pids[@]}"; do stop_pgroup "$pid"; done
     rm -rf "$tmp"
     exit "$status"
 }
@@ -35,19 +53,75 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-port="$(free_ports 1)"
-base="http://127.0.0.1:$port"
-scripts/dev-secrets.sh "$tmp/dev.vars" 2>/dev/null
-say "applying D1 migrations to a fresh state folder"
-apply_migrations "$tmp/state" >"$tmp/migrations.log" 2>&1 || { cat "$tmp/migrations.log" >&2; die "migrations failed"; }
-say "starting wrangler dev on $base"
-# Per-request log lines cost wrangler's node process time; keep only warnings and errors.
-start_wrangler "$tmp/wrangler.log" "$port" "$tmp/state" "$tmp/dev.vars" --log-level warn
-if ! wait_http "$base/healthz" 180 "$WRANGLER_PID"; then
-    cat "$tmp/wrangler.log" >&2
-    die "wrangler dev did not answer /healthz"
-fi
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 
+# --- serve the Workers ----------------------------------------------------------------------
+# serve NAME CONFIG_DIR: starts `wrangler dev` for the wrangler.toml in CONFIG_DIR with a fresh
+# state folder (migrations applied if the config has a migrations_dir) and secrets, and sets
+# base[NAME]. Waits for all of them in wait_served.
+declare -A base log wpid
+serve() {
+    local name="$1" dir="$2" port state="$tmp/$1/state"
+    mkdir -p "$tmp/$name"
+    port="$(free_ports 1)"
+    base[$name]="http://127.0.0.1:$port"
+    log[$name]="$tmp/$name/wrangler.log"
+    if grep -q '^migrations_dir' "$dir/wrangler.toml"; then
+        scripts/dev-secrets.sh "$tmp/$name/dev.vars" 2>/dev/null
+        say "$name: applying D1 migrations to a fresh state folder"
+        (cd "$dir" && "$WRANGLER" d1 migrations apply DB --local --persist-to "$state") \
+            >"$tmp/$name/migrations.log" 2>&1 ||
+            { cat "$tmp/$name/migrations.log" >&2; die "$name: migrations failed"; }
+    else
+        : >"$tmp/$name/dev.vars"
+    fi
+    say "$name: starting wrangler dev on ${base[$name]}"
+    # Per-request log lines cost wrangler's node process time; keep only warnings and errors.
+    start_wrangler "${log[$name]}" "$port" "$state" "$tmp/$name/dev.vars" \
+        --config "$dir/wrangler.toml" --log-level warn
+    pids+=("$WRANGLER_PID")
+    wpid[$name]="$WRANGLER_PID"
+}
+wait_served() {
+    local name probe
+    for name in "$@"; do
+        probe=/healthz
+        [ "$name" = floor ] && probe=/ping
+        if ! wait_http "${base[$name]}$probe" 180 "${wpid[$name]}"; then
+            cat "${log[$name]}" >&2
+            die "$name: wrangler dev did not answer $probe"
+        fi
+    done
+    # wrangler's file watcher may report one spurious "changed, restarting build" after start;
+    # a reload in the middle of a wrk run would cut requests. Wait (20 s at most) until every
+    # wrangler that reported one is Ready after it.
+    local deadline=$((SECONDS + 20)) settled change ready
+    while [ "$SECONDS" -lt "$deadline" ]; do
+        settled=1
+        for name in "$@"; do
+            change="$(grep -n 'changed, restarting build' "${log[$name]}" | tail -n1 | cut -d: -f1 || true)"
+            ready="$(grep -n 'Ready on' "${log[$name]}" | tail -n1 | cut -d: -f1 || true)"
+            if [ -z "$change" ] || [ -z "$ready" ] || [ "$ready" -lt "$change" ]; then settled=0; fi
+        done
+        [ "$settled" = 1 ] && break
+        sleep 0.5
+    done
+}
+
+workers=(floor devcenter)
+# The floor's one KV read finds a value.
+"$WRANGLER" kv key put floor pong --binding KV --local --persist-to "$tmp/floor/state" \
+    --config bench/floor/wrangler.toml >"$tmp/floor-kv.log" 2>&1 ||
+    { cat "$tmp/floor-kv.log" >&2; die "floor: kv key put failed"; }
+serve floor "$REPO_ROOT/bench/floor"
+serve devcenter "$REPO_ROOT"
+if [ -n "$against" ]; then
+    workers+=(against)
+    serve against "$against"
+fi
+wait_served "${workers[@]}"
+
+# --- seed accounts, a workspace and 50 applications through the public API ------------------
 # json EXPR: evaluates a JS expression over the JSON document on stdin (bound to v).
 json() {
     node -e '
@@ -56,108 +130,179 @@ json() {
         console.log(r === undefined || r === null ? "" : r);
     ' "$1"
 }
-# post PATH JSON: prints the status line's code, body in $tmp/body.
+# post BASE PATH JSON [curl args...]: prints the status code, body in $tmp/body.
 post() {
-    curl -sS -o "$tmp/body" -w '%{http_code}' -X POST "$base$1" \
-        -H 'content-type: application/json' --data "$2"
+    local url="$1$2" data="$3"
+    shift 3
+    curl -sS -o "$tmp/body" -w '%{http_code}' -X POST "$url" \
+        -H 'content-type: application/json' --data "$data" "$@"
+}
+# mailbox_code BASE EMAIL: the code of the newest signup_verification email to EMAIL.
+mailbox_code() {
+    curl -sS "$1/dev/mailbox?to=$2" |
+        json 'v.messages.find(m => m.template === "signup_verification")?.data?.code'
+}
+# signup BASE EMAIL USERNAME PASSWORD: creates an active account; prints its session token.
+signup() {
+    local b="$1" email="$2" user="$3" password="$4" status code
+    status="$(post "$b" /v1/signup/code "{\"email\":\"$email\"}")"
+    if [ "$status" = 202 ]; then
+        # Issue 6's flow: the code first, then the account with it.
+        code="$(mailbox_code "$b" "$email")"
+        [ -n "$code" ] || die "no signup_verification code in /dev/mailbox for $email"
+        status="$(post "$b" /v1/signup "{\"email\":\"$email\",\"code\":\"$code\",\"username\":\"$user\",\"password\":\"$password\",\"accept_terms\":true}")"
+        [ "$status" = 201 ] || die "POST /v1/signup answered $status: $(cat "$tmp/body")"
+    elif [ "$status" = 404 ] || [ "$status" = 405 ]; then
+        # The flow before issue 6: the account first, then the emailed code verifies it.
+        status="$(post "$b" /v1/signup "{\"email\":\"$email\",\"username\":\"$user\",\"password\":\"$password\",\"accept_terms\":true}")"
+        [ "$status" = 202 ] || die "POST /v1/signup answered $status: $(cat "$tmp/body")"
+        code="$(mailbox_code "$b" "$email")"
+        [ -n "$code" ] || die "no signup_verification code in /dev/mailbox for $email"
+        status="$(post "$b" /v1/signup/verify "{\"email\":\"$email\",\"code\":\"$code\"}")"
+        [ "$status" = 201 ] || die "POST /v1/signup/verify answered $status: $(cat "$tmp/body")"
+    else
+        die "POST /v1/signup/code answered $status: $(cat "$tmp/body")"
+    fi
+    json v.session_token <"$tmp/body"
 }
 
-# --- seed a verified account and a session through the public API ------------------------------
-routes=("GET /healthz")
 export BENCH_EMAIL="bench-$(openssl rand -hex 4)@devcenter.test"
 export BENCH_PASSWORD="bench-$(openssl rand -hex 12)"
-export BENCH_TOKEN=""
-status="$(post /v1/signup "{\"email\":\"$BENCH_EMAIL\",\"username\":\"bench\",\"password\":\"$BENCH_PASSWORD\",\"accept_terms\":true}")"
-if [ "$status" = 202 ]; then
-    code="$(curl -sS "$base/dev/mailbox?to=$BENCH_EMAIL" |
-        json 'v.messages.find(m => m.template === "signup_verification").data.code')"
-    [ -n "$code" ] || die "no signup_verification code in /dev/mailbox for $BENCH_EMAIL"
-    status="$(post /v1/signup/verify "{\"email\":\"$BENCH_EMAIL\",\"code\":\"$code\"}")"
-    [ "$status" = 201 ] || die "POST /v1/signup/verify answered $status: $(cat "$tmp/body")"
-    status="$(post /v1/sessions "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}")"
+declare -A token ws app
+# seed NAME: the bench account (logged in with POST /v1/sessions), an approved workspace (the
+# operator approves it) and 50 applications in it.
+seed() {
+    local name="$1" b="${base[$1]}" status op_token i count
+    say "$name: creating the bench account, a workspace and 50 applications"
+    signup "$b" "$BENCH_EMAIL" bench "$BENCH_PASSWORD" >/dev/null
+    status="$(post "$b" /v1/sessions "{\"email\":\"$BENCH_EMAIL\",\"password\":\"$BENCH_PASSWORD\"}")"
     [ "$status" = 201 ] || die "POST /v1/sessions answered $status: $(cat "$tmp/body")"
-    BENCH_TOKEN="$(json v.session_token <"$tmp/body")"
-    status="$(curl -sS -o /dev/null -w '%{http_code}' -H "authorization: Bearer $BENCH_TOKEN" "$base/v1/me")"
+    token[$name]="$(json v.session_token <"$tmp/body")"
+    local auth=(-H "authorization: Bearer ${token[$name]}")
+    status="$(curl -sS -o /dev/null -w '%{http_code}' "${auth[@]}" "$b/v1/me")"
     [ "$status" = 200 ] || die "GET /v1/me answered $status"
-    routes+=("POST /v1/sessions" "GET /v1/me")
-
-    # Issue 3: an approved workspace (the operator approves it) with 50 applications.
-    auth=(-H "authorization: Bearer $BENCH_TOKEN")
-    op_email="operator@devcenter.test"
-    post /v1/signup "{\"email\":\"$op_email\",\"username\":\"operator\",\"password\":\"$BENCH_PASSWORD\",\"accept_terms\":true}" >/dev/null
-    code="$(curl -sS "$base/dev/mailbox?to=$op_email" |
-        json 'v.messages.find(m => m.template === "signup_verification").data.code')"
-    status="$(post /v1/signup/verify "{\"email\":\"$op_email\",\"code\":\"$code\"}")"
-    [ "$status" = 201 ] || die "operator verify answered $status: $(cat "$tmp/body")"
-    op_token="$(json v.session_token <"$tmp/body")"
-    status="$(curl -sS -o "$tmp/body" -w '%{http_code}' -X POST "$base/v1/workspaces" "${auth[@]}" \
-        -H 'content-type: application/json' \
-        --data '{"kind":"isv","company_name":"Bench Co","business_address":"1 Bench Road","country":"SG","business_representative":"B. Ench","accept_terms":true}')"
+    op_token="$(signup "$b" operator@devcenter.test operator "$BENCH_PASSWORD")"
+    status="$(post "$b" /v1/workspaces '{"kind":"isv","company_name":"Bench Co","business_address":"1 Bench Road","country":"SG","business_representative":"B. Ench","accept_terms":true}' "${auth[@]}")"
     [ "$status" = 201 ] || die "POST /v1/workspaces answered $status: $(cat "$tmp/body")"
-    export BENCH_WS="$(json v.id <"$tmp/body")"
-    status="$(curl -sS -o /dev/null -w '%{http_code}' -X POST "$base/v1/admin/workspaces/$BENCH_WS/approve" \
-        -H "authorization: Bearer $op_token")"
-    [ "$status" = 200 ] || die "approve answered $status"
-    say "creating 50 applications"
+    ws[$name]="$(json v.id <"$tmp/body")"
+    status="$(post "$b" "/v1/admin/workspaces/${ws[$name]}/approve" '{}' -H "authorization: Bearer $op_token")"
+    [ "$status" = 200 ] || die "approve answered $status: $(cat "$tmp/body")"
     for i in $(seq 1 50); do
-        status="$(curl -sS -o "$tmp/body" -w '%{http_code}' -X POST "$base/v1/workspaces/$BENCH_WS/apps" "${auth[@]}" \
-            -H 'content-type: application/json' \
-            --data "{\"name\":\"Bench app $i\",\"type\":\"online\",\"registration_country\":\"SG\",\"description\":\"bench\",\"products\":[{\"code\":\"cashier_payment\",\"scenarios\":[\"online\",\"app\"]}],\"test_currency\":\"USD\"}")"
-        [ "$status" = 201 ] || die "POST /v1/workspaces/$BENCH_WS/apps answered $status: $(cat "$tmp/body")"
+        status="$(post "$b" "/v1/workspaces/${ws[$name]}/apps" "{\"name\":\"Bench app $i\",\"type\":\"online\",\"registration_country\":\"SG\",\"description\":\"bench\",\"products\":[{\"code\":\"cashier_payment\",\"scenarios\":[\"online\",\"app\"]}],\"test_currency\":\"USD\"}" "${auth[@]}")"
+        [ "$status" = 201 ] || die "POST /v1/workspaces/${ws[$name]}/apps answered $status: $(cat "$tmp/body")"
     done
-    export BENCH_APP="$(json v.id <"$tmp/body")"
-    count="$(curl -sS "${auth[@]}" "$base/v1/workspaces/$BENCH_WS/apps" | json 'v.items.length')"
+    app[$name]="$(json v.id <"$tmp/body")"
+    count="$(curl -sS "${auth[@]}" "$b/v1/workspaces/${ws[$name]}/apps" | json 'v.items.length')"
     [ "$count" = 50 ] || die "the app list has $count items, expected 50"
-    routes+=("GET /v1/workspaces/{ws}/apps" "GET /v1/apps/{app}")
-else
-    say "POST /v1/signup answered $status (account routes not there yet?): measuring /healthz only"
-fi
-
-# --- measure --------------------------------------------------------------------------------
-# Warm up (first requests compile and instantiate the wasm).
-for _ in $(seq 1 20); do curl -fsS -o /dev/null "$base/healthz"; done
-
-# run_wrk NAME [wrk args...]: fills rps[NAME] p50[NAME] p99[NAME] bad[NAME]
-declare -A rps p50 p99 bad
-run_wrk() {
-    local name="$1" out
-    shift
-    say "wrk -t$threads -c$connections -d$duration --latency $name"
-    out="$(wrk -t"$threads" -c"$connections" -d"$duration" --latency "$@")"
-    printf '%s\n' "$out" >"$tmp/wrk-${name//[^a-z]/_}.txt"
-    rps[$name]="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")"
-    p50[$name]="$(awk '$1 == "50%" { print $2 }' <<<"$out")"
-    p99[$name]="$(awk '$1 == "99%" { print $2 }' <<<"$out")"
-    bad[$name]="$(awk '/Non-2xx or 3xx responses:/ { n = $NF } /^  Socket errors:/ { s = $0 } END { print (n == "" ? 0 : n) (s == "" ? "" : " (" s ")") }' <<<"$out" | sed 's/  Socket errors: /socket errors: /')"
 }
+for name in "${workers[@]}"; do
+    [ "$name" = floor ] || seed "$name"
+done
 
-run_wrk "GET /healthz" "$base/healthz"
-if [ -n "$BENCH_TOKEN" ]; then
-    run_wrk "POST /v1/sessions" -s scripts/bench/login.lua "$base/v1/sessions"
-    run_wrk "GET /v1/me" -s scripts/bench/get.lua "$base/v1/me"
-    run_wrk "GET /v1/workspaces/{ws}/apps" -s scripts/bench/get.lua "$base/v1/workspaces/$BENCH_WS/apps"
-    run_wrk "GET /v1/apps/{app}" -s scripts/bench/get.lua "$base/v1/apps/$BENCH_APP"
-fi
+# --- what is measured ---------------------------------------------------------------------------
+# One line per measurement: KEY|WORKER|LABEL|KIND|PATH|WRK SCRIPT (empty: plain GET). KIND names
+# the floor a route is compared with: none (no storage: /ping), kv (the KV read), d1 (one D1
+# round trip: the D1 read), login (PBKDF2 plus D1 writes; shown against the D1 read).
+# The order is the interleaving within a round: each floor route, then the devcenter routes of
+# its kind.
+plan=(
+    "floor:ping|floor|GET /ping|none|/ping|"
+)
+add() { # add KEY_SUFFIX LABEL KIND PATH SCRIPT: one line per devcenter Worker
+    local name
+    for name in "${workers[@]}"; do
+        [ "$name" = floor ] && continue
+        plan+=("$name:$1|$name|$2|$3|$4|$5")
+    done
+}
+add healthz "GET /healthz" none /healthz ""
+plan+=("floor:kv|floor|GET /kv (one KV read)|kv|/kv|")
+plan+=("floor:d1|floor|GET /d1 (SELECT 1 on D1)|d1|/d1|")
+add me "GET /v1/me" d1 /v1/me get
+add app "GET /v1/apps/{app}" d1 "/v1/apps/@app" get
+add apps "GET /v1/workspaces/{ws}/apps" d1 "/v1/workspaces/@ws/apps" get
+add login "POST /v1/sessions" login /v1/sessions login
 
-wasm="$(find build -maxdepth 2 -name '*.wasm' | head -n1)"
-wasm_raw="$(wc -c <"$wasm")"
-wasm_gz="$(gzip -9 -c "$wasm" | wc -c)"
-kib() { awk -v b="$1" 'BEGIN { printf "%.1f KiB", b / 1024 }'; }
+# Warm up (the first requests compile and instantiate the wasm).
+for name in "${workers[@]}"; do
+    paths=(/healthz)
+    [ "$name" = floor ] && paths=(/ping /kv /d1)
+    for path in "${paths[@]}"; do
+        for _ in $(seq 1 20); do curl -fsS -o /dev/null "${base[$name]}$path"; done
+    done
+done
+
+# to_ms VALUE: wrk's latency (850.00us, 11.90ms, 1.02s, 1.00m) in milliseconds.
+to_ms() {
+    awk -v v="$1" 'BEGIN {
+        n = v + 0
+        if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n = n; else if (v ~ /m$/) n *= 60000; else if (v ~ /s$/) n *= 1000
+        printf "%.2f", n
+    }'
+}
+declare -A runs_rps runs_p50 runs_p99 bad sockerr
+say "measuring: $rounds rounds of ${#plan[@]} wrk runs, $duration each (wrk -t$threads -c$connections)"
+for round in $(seq 1 "$rounds"); do
+    for line in "${plan[@]}"; do
+        IFS='|' read -r key name label kind path script <<<"$line"
+        url="${base[$name]}${path//@app/${app[$name]:-}}"
+        url="${url//@ws/${ws[$name]:-}}"
+        args=()
+        [ -n "$script" ] && args=(-s "scripts/bench/$script.lua")
+        say "round $round/$rounds: $name $label"
+        out="$(BENCH_TOKEN="${token[$name]:-}" wrk -t"$threads" -c"$connections" -d"$duration" --latency "${args[@]}" "$url")"
+        printf '%s\n' "$out" >"$tmp/wrk-${key//[^a-z]/_}-$round.txt"
+        runs_rps[$key]+="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out") "
+        runs_p50[$key]+="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")") "
+        runs_p99[$key]+="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")") "
+        bad[$key]=$((${bad[$key]:-0} + $(awk '/Non-2xx or 3xx responses:/ { n = $NF } END { print n + 0 }' <<<"$out")))
+        if grep -q '^  Socket errors:' <<<"$out"; then sockerr[$key]=" (socket errors)"; fi
+    done
+done
+load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
+
+median() { tr ' ' '\n' <<<"$1" | awk 'NF' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.2f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+declare -A med
+for line in "${plan[@]}"; do
+    IFS='|' read -r key _ <<<"$line"
+    med[$key]="$(median "${runs_rps[$key]}")"
+done
+floor_of() { case "$1" in none) echo floor:ping ;; kv) echo floor:kv ;; *) echo floor:d1 ;; esac; }
+floor_name() { case "$1" in none) echo "/ping" ;; kv) echo "the KV read" ;; *) echo "the D1 read" ;; esac; }
+
+size_line() { # size_line LABEL FILE
+    local raw gz
+    raw="$(wc -c <"$2")"
+    gz="$(gzip -9 -c "$2" | wc -c)"
+    awk -v l="$1" -v f="$2" -v r="$raw" -v g="$gz" \
+        'BEGIN { printf "- %s `%s`: %d bytes raw (%.1f KiB), %d bytes gzip -9 (%.1f KiB)\n", l, f, r, r / 1024, g, g / 1024 }'
+}
 
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 report="$tmp/report.md"
 {
-    echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'), $(nproc) cores${cpu:+ ($cpu)}."
-    echo "\`wrangler dev\` (local workerd, release build), \`wrk -t$threads -c$connections -d$duration --latency\`."
+    echo "Run $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)'), $(nproc) cores${cpu:+ ($cpu)}, load average $load_before before and $load_after after."
+    echo "\`wrangler dev\` (local workerd, release builds), \`wrk -t$threads -c$connections -d$duration --latency\` per route and round,"
+    echo "$rounds rounds, every route of every Worker once per round, interleaved; medians of the rounds."
+    [ -n "$against" ] && echo "\`against\` is the Worker built in \`$against\` (BENCH_AGAINST)."
     echo
-    echo "| route | req/s | p50 | p99 | req/s vs /healthz | non-2xx |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: |"
-    for name in "${routes[@]}"; do
-        ratio="$(awk -v a="${rps[$name]}" -v b="${rps["GET /healthz"]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
-        echo "| \`$name\` | ${rps[$name]} | ${p50[$name]} | ${p99[$name]} | ${ratio}x | ${bad[$name]} |"
+    echo "| Worker | route | req/s | p50 | p99 | ratio to the floor of its kind | req/s per round | non-2xx |"
+    echo "| --- | --- | ---: | ---: | ---: | ---: | --- | ---: |"
+    for line in "${plan[@]}"; do
+        IFS='|' read -r key name label kind _ <<<"$line"
+        if [ "$name" = floor ]; then
+            r="$(ratio "${med[$key]}" "${med[floor:ping]}")x of /ping"
+        else
+            r="**$(ratio "${med[$key]}" "${med[$(floor_of "$kind")]}")x** of $(floor_name "$kind")"
+            [ "$kind" = none ] || r="$r ($(ratio "${med[$key]}" "${med[floor:ping]}")x of /ping)"
+        fi
+        echo "| $name | \`$label\` | ${med[$key]} | $(median "${runs_p50[$key]}")ms | $(median "${runs_p99[$key]}")ms | $r | ${runs_rps[$key]% } | ${bad[$key]}${sockerr[$key]:-} |"
     done
     echo
-    echo "wasm \`$wasm\`: $wasm_raw bytes raw ($(kib "$wasm_raw")), $wasm_gz bytes gzip -9 ($(kib "$wasm_gz"))."
+    size_line "devcenter wasm" build/index_bg.wasm
+    size_line "floor wasm" bench/floor/build/index_bg.wasm
+    [ -n "$against" ] && size_line "against wasm" "$against/build/index_bg.wasm"
 } >"$report"
 
 echo
