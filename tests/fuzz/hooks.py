@@ -18,6 +18,7 @@ What they do, and why (none of it hides an answer from the checks):
 import base64
 import hashlib
 import hmac
+import html
 import json
 import os
 import random
@@ -128,18 +129,25 @@ class _SignWebhook(requests.auth.AuthBase):
 
 
 def _signup_form_injection(case):
-    """POST /signup: a real code and the page's CSRF cookie and token (new flow only)."""
+    """POST /signup: a real code, and the hidden fields and cookies of the page the email links
+    to (its CSRF token and cookie), as a browser would send them (new flow only)."""
     pair = _fresh_signup_code()
     if pair is None:
         return
     email, code = pair
     page = requests.get(f"{BASE}/signup", params={"email": email, "code": code}, timeout=30)
-    m = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page.text) or re.search(
-        r'value="([^"]+)"[^>]*name="csrf_token"', page.text)
-    if page.status_code != 200 or not m:
+    if page.status_code != 200:
         return
+    fields = {}
+    for tag in re.findall(r"<input\b[^>]*>", page.text):
+        name = re.search(r'\bname="([^"]*)"', tag)
+        value = re.search(r'\bvalue="([^"]*)"', tag)
+        kind = re.search(r'\btype="([^"]*)"', tag)
+        if name and kind and kind.group(1) in ("hidden", "checkbox"):
+            fields[name.group(1)] = html.unescape(value.group(1)) if value else "on"
     case.cookies = {**(case.cookies or {}), **page.cookies.get_dict()}
-    case.body.update({"email": email, "code": code, "csrf_token": m.group(1), "accept_terms": "on"})
+    case.body.update(fields)
+    case.body.update({"email": email, "code": code})
     if "password" in case.body:
         case.body["password_confirmation"] = case.body["password"]
 
