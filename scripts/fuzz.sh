@@ -15,6 +15,8 @@
 #              (all operations but the two logouts, which would end the session)
 #   logout     the two logouts, with a session of their own
 #   operator   the /v1/admin operations, with the operator's session
+# Each run sends its own CF-Connecting-IP (a documentation address), so that one run's failed
+# logins, or the e2e suite's, do not throttle the next one's.
 # Environment: FUZZ_KEEP=1 keeps the work folder (calls.jsonl, reports);
 #              FUZZ_TIMEOUT_SECS caps each run (default 300; a run that hits it fails);
 #              FUZZ_SCHEMA fuzzes another document than BASE_URL/openapi.json (a file or URL);
@@ -46,15 +48,17 @@ export PYTHONPATH="$REPO_ROOT/tests/fuzz${PYTHONPATH:+:$PYTHONPATH}" SCHEMATHESI
 token() { "$py" -c 'import json,sys; print(json.load(open(sys.argv[1]))["tokens"][sys.argv[2]])' "$FUZZ_STATE" "$1"; }
 
 failed=()
+runs=0
 run() { # run NAME [schemathesis run args...]
     local name="$1"
     shift
+    runs=$((runs + 1))
     say "fuzz: $name run"
     local status=0
     # shellcheck disable=SC2086 # FUZZ_ARGS is split on purpose
     FUZZ_RUN="$name" timeout "${FUZZ_TIMEOUT_SECS:-300}" \
         "$st" --config-file tests/fuzz/schemathesis.toml --no-color run "${FUZZ_SCHEMA:-$base/openapi.json}" \
-        --url "$base" --report junit --report-dir "$work/report-$name" "$@" ${FUZZ_ARGS:-} || status=$?
+        --url "$base" -H "CF-Connecting-IP: 198.51.100.$runs" --report junit --report-dir "$work/report-$name" "$@" ${FUZZ_ARGS:-} || status=$?
     [ "$status" = 0 ] || failed+=("$name (exit $status)")
 }
 
