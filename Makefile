@@ -38,8 +38,8 @@ WORKER_SRCS := Cargo.toml Cargo.lock scripts/strip-wasm.mjs \
 	$(wildcard build.rs handlers/Cargo.toml handlers/build.rs) \
 	$(shell find src handlers/src schema -type f 2>/dev/null)
 
-.PHONY: help tools tools-browser tools-bench worker bench-floor dev dev-secrets migrate lint fmt \
-	test-native test-e2e test bench clean
+.PHONY: help tools tools-browser tools-bench venv worker bench-floor dev dev-secrets migrate lint fmt \
+	test-native test-e2e fuzz test bench clean
 
 help: ## List the targets
 	@echo "devcenter make targets:"
@@ -53,6 +53,9 @@ tools-browser: ## tools + chromium and chromedriver (apt) for the e2e browser te
 
 tools-bench: ## tools + wrk (apt)
 	@scripts/install-tools.sh --bench
+
+venv: ## Python virtualenv .venv with the pinned test tools (tests/python/requirements.txt)
+	@scripts/venv.sh
 
 # Missing tools (e.g. when wrangler runs `make worker` in a clone that never ran `make tools`).
 $(WORKER_BUILD) $(WASM_BINDGEN_BIN) $(WASM_OPT_BIN) $(ESBUILD_BIN) &:
@@ -100,8 +103,11 @@ lint: ## rustfmt check, clippy native and wasm32 with -D warnings
 test-native: ## Native tests (domain rules, SQL against real SQLite)
 	cargo test -p devcenter -p devcenter-handlers
 
-test-e2e: tools-browser worker ## End-to-end suite against wrangler dev (fresh state, free ports)
+test-e2e: tools-browser venv worker ## End-to-end suite, then the fuzzer, against wrangler dev (fresh state, free ports)
 	scripts/e2e.sh
+
+fuzz: venv ## Fuzz the `make dev` server (running in another terminal) with schemathesis
+	scripts/fuzz.sh http://127.0.0.1:$(DEV_PORT) .dev.vars
 
 test: tools-browser lint test-native worker test-e2e ## Everything CI runs: lint, native tests, build, e2e
 

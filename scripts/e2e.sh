@@ -10,6 +10,7 @@
 # DEVCENTER_DEV_VARS (the secrets file wrangler uses), CHROMEDRIVER_URL and CHROME_BIN.
 # wrangler (with its workerd) and chromedriver are stopped on exit, also when tests fail.
 #
+# After the suite passes, scripts/fuzz.sh fuzzes the same server (E2E_FUZZ=0 skips that).
 # Environment: E2E_TEST_ARGS (extra args after `--`, e.g. a test name filter),
 #              E2E_WAIT_SECS (how long to wait for /healthz, default 180),
 #              E2E_KEEP=1 (keep the temp folder with logs and state for inspection).
@@ -109,6 +110,13 @@ DEVCENTER_URL="http://127.0.0.1:$port" \
 tests_pid=$!
 wait "$tests_pid" || status=$?
 tests_pid=""
+
+# ---- fuzzing (scripts/fuzz.sh): schemathesis against /openapi.json of the same server --------
+if [ "$status" = 0 ] && [ "${E2E_FUZZ:-1}" = 1 ]; then
+    say "fuzzing http://127.0.0.1:$port (scripts/fuzz.sh; E2E_FUZZ=0 skips)"
+    scripts/fuzz.sh "http://127.0.0.1:$port" "$dev_vars" </dev/null || status=$?
+fi
+# ---------------------------------------------------------------------------------------------
 
 if [ "$status" != 0 ]; then
     printf '\n---- last 80 lines of the wrangler log (%s) ----\n' "$wrangler_log" >&2
