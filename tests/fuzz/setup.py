@@ -6,9 +6,7 @@ result as JSON (read by hooks.py and fuzz.sh).
     python tests/fuzz/setup.py BASE_URL STATE.json
 
 Signup is seed 004's order: POST /v1/signup/code, the code from GET /dev/mailbox, then
-POST /v1/signup. (Until issue 6's signup lands, a server that answers 404 to /v1/signup/code
-is signed up the old way: POST /v1/signup, then POST /v1/signup/verify. LEGACY: delete
-`_signup_legacy` once the new flow is on main.)
+POST /v1/signup.
 """
 
 import json
@@ -57,20 +55,9 @@ def fresh_email(who):
     return f"fuzz-{who}-{secrets.token_hex(5)}@example.com"
 
 
-def _signup_legacy(email, username):
-    call("POST", "/v1/signup", expect=202,
-         json={"email": email, "username": username, "password": PASSWORD, "accept_terms": True})
-    code = mailbox(email, "signup_verification", wait=10)["data"]["code"]
-    return call("POST", "/v1/signup/verify", expect=201, json={"email": email, "code": code}).json()
-
-
 def signup(email, username):
     """A new active account; returns the session answer."""
-    r = call("POST", "/v1/signup/code", json={"email": email})
-    if r.status_code == 404:
-        return _signup_legacy(email, username)
-    if r.status_code != 202:
-        sys.exit(f"fuzz setup: POST /v1/signup/code answered {r.status_code}: {r.text[:300]}")
+    call("POST", "/v1/signup/code", expect=202, json={"email": email})
     message = mailbox(email, "signup_verification", wait=10)
     if message is None:
         return None
@@ -87,18 +74,12 @@ def operator_session():
     """The operator's address may already have an account (the Rust suite makes one): then
     reset its password, waiting out the one-code-email-a-minute limit if needed."""
     seen = {m["id"] for m in call("GET", "/dev/mailbox", params={"to": OPERATOR}, expect=200).json()["messages"]}
-    r = call("POST", "/v1/signup/code", json={"email": OPERATOR})
-    if r.status_code == 404:  # LEGACY flow
-        r = call("POST", "/v1/signup", json={"email": OPERATOR, "username": "Operator", "password": PASSWORD, "accept_terms": True})
-        msg = mailbox(OPERATOR, "signup_verification", seen, wait=5)
-        if msg:
-            return call("POST", "/v1/signup/verify", expect=201, json={"email": OPERATOR, "code": msg["data"]["code"]}).json()
-    else:
-        msg = mailbox(OPERATOR, "signup_verification", seen, wait=5)
-        if msg:
-            return call("POST", "/v1/signup", expect=201, json={
-                "email": OPERATOR, "code": msg["data"]["code"], "username": "Operator",
-                "password": PASSWORD, "accept_terms": True}).json()
+    call("POST", "/v1/signup/code", expect=202, json={"email": OPERATOR})
+    msg = mailbox(OPERATOR, "signup_verification", seen, wait=5)
+    if msg:
+        return call("POST", "/v1/signup", expect=201, json={
+            "email": OPERATOR, "code": msg["data"]["code"], "username": "Operator",
+            "password": PASSWORD, "accept_terms": True}).json()
     deadline = time.time() + 75
     while time.time() < deadline:
         seen = {m["id"] for m in call("GET", "/dev/mailbox", params={"to": OPERATOR}, expect=200).json()["messages"]}
