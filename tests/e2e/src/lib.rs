@@ -150,6 +150,30 @@ pub fn unique_email(tag: &str) -> String {
     )
 }
 
+/// Unix seconds of an RFC 3339 UTC time as the Worker writes it (`2026-12-02T10:06:09.405Z`).
+#[track_caller]
+pub fn parse_rfc3339(t: &str) -> u64 {
+    let n = |a: usize, b: usize| -> i64 {
+        t.get(a..b)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or_else(|| panic!("not an RFC 3339 UTC time: {t:?}"))
+    };
+    assert!(
+        t.len() >= 20 && t.ends_with('Z'),
+        "not an RFC 3339 UTC time: {t:?}"
+    );
+    let (y, m, d) = (n(0, 4), n(5, 7), n(8, 10));
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    (days * 86_400 + n(11, 13) * 3600 + n(14, 16) * 60 + n(17, 19)) as u64
+}
+
 pub fn now_unix() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -521,9 +545,11 @@ pub fn poll<T>(deadline: Duration, every: Duration, mut f: impl FnMut() -> Optio
     }
 }
 
-pub const VERIFIED_PAGE: &str = "Your email address is verified";
+/// The page `POST /signup` shows when the account was created.
+pub const CREATED_PAGE: &str = "Your account is ready";
 pub const PASSWORD_SET_PAGE: &str = "Your password is set";
-pub const INVALID_PAGE: &str = "This link is invalid or has expired";
+/// The page `POST /signup` shows for a wrong, expired or used code.
+pub const INVALID_PAGE: &str = "This code is invalid or has expired";
 
 /// Runs `f(i)` on `n` threads released at the same moment; returns the results in order.
 pub fn parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
@@ -544,18 +570,18 @@ pub fn parallel<T: Send>(n: usize, f: impl Fn(usize) -> T + Sync) -> Vec<T> {
 }
 
 #[track_caller]
-pub fn assert_verified_page(r: &Resp) {
-    assert_eq!(r.status, 200, "{}", r.describe());
+pub fn assert_created_page(r: &Resp) {
+    assert_eq!(r.status, 201, "{}", r.describe());
     assert!(
         r.content_type().starts_with("text/html"),
         "{}",
         r.describe()
     );
-    assert!(r.text().contains(VERIFIED_PAGE), "{}", r.describe());
+    assert!(r.text().contains(CREATED_PAGE), "{}", r.describe());
 }
 
 #[track_caller]
-pub fn assert_invalid_link_page(r: &Resp) {
+pub fn assert_invalid_code_page(r: &Resp) {
     assert_eq!(r.status, 400, "{}", r.describe());
     assert!(
         r.content_type().starts_with("text/html"),
@@ -621,13 +647,13 @@ pub fn link_of(msg: &Value) -> String {
         .to_string()
 }
 
-/// The path and query of a verify link (`/v1/signup/verify-link?token=…`), so the suite can
-/// call it on DEVCENTER_URL whatever origin the link carries.
+/// The path and query of a signup link (`/signup?email=…&code=…`), so the suite can call it
+/// on DEVCENTER_URL whatever origin the link carries.
 #[track_caller]
 pub fn link_path(link: &str) -> String {
     let i = link
-        .find("/v1/signup/verify-link?")
-        .unwrap_or_else(|| panic!("link does not point at /v1/signup/verify-link?: {link}"));
+        .find("/signup?")
+        .unwrap_or_else(|| panic!("link does not point at /signup?: {link}"));
     link[i..].to_string()
 }
 
@@ -641,21 +667,35 @@ pub fn wrong_code(code: &str, salt: u32) -> String {
 // Accounts
 // ---------------------------------------------------------------------------------------------
 
-pub fn signup(email: &str, username: &str, password: &str) -> Resp {
+/// `POST /v1/signup/code`: the first step of signup (always 202 `{"status":"code_sent"}`).
+pub fn request_code(email: &str) -> Resp {
+    post_json("/v1/signup/code", &json!({"email": email}))
+}
+
+/// `POST /v1/signup`: the second step, with the emailed code.
+pub fn signup(email: &str, code: &str, username: &str, password: &str) -> Resp {
     post_json(
         "/v1/signup",
-        &json!({"email": email, "username": username, "password": password, "accept_terms": true}),
+        &json!({"email": email, "code": code, "username": username, "password": password, "accept_terms": true}),
     )
 }
 
-pub fn verify(email: &str, code: &str) -> Resp {
-    post_json("/v1/signup/verify", &json!({"email": email, "code": code}))
+/// `POST /v1/sessions` from a fresh client IP each time (CF-Connecting-IP, which wrangler dev
+/// passes through as Cloudflare's edge would set it), so the suite's many failed logins never
+/// add up in the per-IP throttle; `login_from` tests that throttle itself.
+pub fn login(email: &str, password: &str) -> Resp {
+    let ip = format!("2001:db8::{}:{}", random_hex(4), random_hex(4));
+    login_from(&ip, email, password)
 }
 
-pub fn login(email: &str, password: &str) -> Resp {
-    post_json(
+/// `POST /v1/sessions` from the client IP `ip`.
+pub fn login_from(ip: &str, email: &str, password: &str) -> Resp {
+    let body = serde_json::to_vec(&json!({"email": email, "password": password})).unwrap();
+    post_raw_with(
         "/v1/sessions",
-        &json!({"email": email, "password": password}),
+        Some("application/json"),
+        &body,
+        &[("cf-connecting-ip", ip)],
     )
 }
 
@@ -675,12 +715,12 @@ pub struct Account {
     pub username: String,
     pub password: String,
     pub id: String,
-    /// The session the verification started.
+    /// The session the signup started.
     pub token: String,
 }
 
-/// Signs up a fresh address, reads the code from the dev mailbox, verifies. Checks the
-/// answers along the way.
+/// Asks for a signup code for a fresh address, reads it from the dev mailbox, signs up.
+/// Checks the answers along the way.
 #[track_caller]
 pub fn create_account(tag: &str) -> Account {
     let email = unique_email(tag);
@@ -689,11 +729,11 @@ pub fn create_account(tag: &str) -> Account {
 
 #[track_caller]
 pub fn create_account_with(email: &str, username: &str, password: &str) -> Account {
-    let r = signup(email, username, password);
-    assert_json(&r, 202, &json!({"status": "verification_sent"}));
+    let r = request_code(email);
+    assert_json(&r, 202, &json!({"status": "code_sent"}));
     let code = code_of(&latest_mail(email, "signup_verification"));
-    let r = verify(email, &code);
-    assert_eq!(r.status, 201, "verify {email}: {}", r.describe());
+    let r = signup(email, &code, username, password);
+    assert_eq!(r.status, 201, "signup {email}: {}", r.describe());
     let v = r.json();
     Account {
         email: email.to_string(),

@@ -34,24 +34,28 @@ fn obtain_operator_session() -> String {
                 r.describe()
             ),
             401 => {
-                // No such account yet (or a pending one is being replaced): sign up. A
-                // concurrent signup is fine: the newest code in the mailbox is the live one.
-                let s = signup(OPERATOR_EMAIL, "Platform Operator", OPERATOR_PASSWORD);
-                assert_eq!(s.status, 202, "operator signup: {}", s.describe());
+                // No such account yet: ask for a code. A concurrent request is fine: the
+                // newest code in the mailbox is the live one.
+                let s = request_code(OPERATOR_EMAIL);
+                assert_eq!(s.status, 202, "operator code: {}", s.describe());
             }
-            // 403 email_not_verified: someone (maybe this process) signed up; verify below.
             _ => {}
         }
         last = r.describe();
-        // The newest verification code (may take a moment to appear when a concurrent signup
-        // holds the 60 s email slot: then its own email carries the live code).
+        // The newest signup code (may take a moment to appear when a concurrent request holds
+        // the 60 s email slot: then its own email carries the live code).
         let code = poll(Duration::from_secs(5), Duration::from_millis(200), || {
             mails(OPERATOR_EMAIL, "signup_verification")
                 .first()
                 .map(code_of)
         });
         if let Some(code) = code {
-            let v = verify(OPERATOR_EMAIL, &code);
+            let v = signup(
+                OPERATOR_EMAIL,
+                &code,
+                "Platform Operator",
+                OPERATOR_PASSWORD,
+            );
             if v.status == 201 {
                 return v.json()["session_token"].as_str().unwrap().to_string();
             }

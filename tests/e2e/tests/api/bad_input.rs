@@ -355,69 +355,48 @@ impl Soft {
 }
 
 #[test]
-fn bad_input_signup() {
-    let email = unique_email("bad-signup");
-    let base =
-        json!({"email": email, "username": "Bad", "password": PASSWORD, "accept_terms": true});
+fn bad_input_signup_code() {
+    let email = unique_email("bad-code");
     let mut soft = Soft::default();
-    soft.matrix("/v1/signup", &base, &["email", "password", "username"], &[]);
+    soft.matrix("/v1/signup/code", &json!({"email": email}), &["email"], &[]);
     soft.check(|| {
-        let over_long = json!({"email": format!("{}@example.test", "a".repeat(10_000)), "username": "Bad", "password": PASSWORD, "accept_terms": true});
-        assert_field_error(&post_json("/v1/signup", &over_long), "email", None);
+        let over_long = json!({"email": format!("{}@example.test", "a".repeat(10_000))});
+        assert_field_error(&post_json("/v1/signup/code", &over_long), "email", None);
     });
-    soft.check(|| {
-        let long_name = json!({"email": email, "username": "n".repeat(10_000), "password": PASSWORD, "accept_terms": true});
-        assert_field_error(&post_json("/v1/signup", &long_name), "username", None);
-    });
-    soft.check(|| {
-        let long_pw = json!({"email": email, "username": "Bad", "password": "p".repeat(10_000), "accept_terms": true});
-        assert_field_error(&post_json("/v1/signup", &long_pw), "password", Some("too_long"));
-    });
-    // Nothing written: no email, no account.
+    // Nothing written: no email.
     assert_eq!(mailbox(&email), Vec::<Value>::new());
-    assert_problem(&login(&email, PASSWORD), 401, "invalid_credentials");
     create_account_with(&email, "Bad", PASSWORD);
     soft.finish();
 }
 
 #[test]
-fn bad_input_resend() {
-    let email = unique_email("bad-resend");
-    assert_eq!(signup(&email, "R", PASSWORD).status, 202);
+fn bad_input_signup() {
+    let email = unique_email("bad-signup");
+    assert_json(&request_code(&email), 202, &json!({"status": "code_sent"}));
     let code = code_of(&latest_mail(&email, "signup_verification"));
+    // The base body carries the right code: a route that wrongly accepted any case would
+    // create the account, and the final check would fail.
+    let base = json!({"email": email, "code": code, "username": "Bad", "password": PASSWORD, "accept_terms": true});
     let mut soft = Soft::default();
     soft.matrix(
-        "/v1/signup/resend",
-        &json!({"email": email}),
-        &["email"],
+        "/v1/signup",
+        &base,
+        &["email", "code", "password", "username"],
         &[],
     );
     soft.check(|| {
-        let over_long = json!({"email": format!("{}@example.test", "a".repeat(10_000))});
-        assert_field_error(&post_json("/v1/signup/resend", &over_long), "email", None);
+        let mut b = base.clone();
+        b["username"] = json!("n".repeat(10_000));
+        assert_field_error(&post_json("/v1/signup", &b), "username", None);
     });
     soft.check(|| {
-        let r = post_json("/v1/signup/resend", &json!({"email": "nope"}));
-        assert_field_error(&r, "email", None);
+        let mut b = base.clone();
+        b["password"] = json!("p".repeat(10_000));
+        assert_field_error(&post_json("/v1/signup", &b), "password", Some("too_long"));
     });
-    assert_eq!(mailbox(&email).len(), 1);
-    assert_eq!(verify(&email, &code).status, 201);
-    soft.finish();
-}
-
-#[test]
-fn bad_input_verify() {
-    let email = unique_email("bad-verify");
-    assert_eq!(signup(&email, "V", PASSWORD).status, 202);
-    let code = code_of(&latest_mail(&email, "signup_verification"));
-    // The base body carries the right code: a route that wrongly accepted any case would
-    // verify the account, and the final check would fail.
-    let base = json!({"email": email, "code": code});
-    let mut soft = Soft::default();
-    soft.matrix("/v1/signup/verify", &base, &["email", "code"], &[]);
-    assert_problem(&login(&email, PASSWORD), 403, "email_not_verified");
-    // Bad input spent neither the code nor its attempts.
-    let r = verify(&email, &code);
+    // Nothing written, and bad input spent neither the code nor its attempts.
+    assert_problem(&login(&email, PASSWORD), 401, "invalid_credentials");
+    let r = post_json("/v1/signup", &base);
     assert_eq!(r.status, 201, "{}", r.describe());
     soft.finish();
 }

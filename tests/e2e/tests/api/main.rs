@@ -1,4 +1,4 @@
-//! End-to-end suite for devcenter issue 2, against the real Worker under `wrangler dev`.
+//! End-to-end suite for devcenter, against the real Worker under `wrangler dev`.
 //!
 //! Every test lives in this one binary so that they share the email sink (one process can
 //! bind DEVCENTER_SINK_PORT). Each test uses its own email addresses, so they run in parallel.
@@ -15,6 +15,7 @@ mod outbox;
 mod owners;
 mod password;
 mod provisioning;
+mod security;
 mod sessions;
 mod signup;
 mod ws_flows;

@@ -9,15 +9,14 @@ fn healthz_answers_status_ok_json() {
     assert_json(&r, 200, &json!({"status": "ok"}));
 }
 
-/// Every route of issue 2 with its method(s), as OpenAPI path keys.
+/// Every route with its method(s), as OpenAPI path keys.
 const ROUTES: &[(&str, &str)] = &[
     ("/healthz", "get"),
     ("/openapi.json", "get"),
+    ("/v1/signup/code", "post"),
     ("/v1/signup", "post"),
-    ("/v1/signup/resend", "post"),
-    ("/v1/signup/verify", "post"),
-    ("/v1/signup/verify-link", "get"),
-    ("/v1/signup/verify-link", "post"),
+    ("/signup", "get"),
+    ("/signup", "post"),
     ("/v1/sessions", "post"),
     ("/v1/sessions", "delete"),
     ("/v1/sessions/current", "delete"),
@@ -50,6 +49,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("/v1/apps/{app}/products", "post"),
     ("/v1/apps/{app}/products/{code}", "delete"),
     ("/v1/apps/{app}/sandbox", "get"),
+    ("/v1/apps/{app}/sandbox/rotate-token", "post"),
     ("/v1/apps/{app}/environments/{env}", "get"),
     ("/v1/apps/{app}/environments/{env}", "patch"),
     ("/v1/apps/{app}/environments/{env}/public-key", "put"),
@@ -112,7 +112,7 @@ fn openapi_is_3_1_json_and_lists_every_route_with_its_method() {
 
 #[test]
 fn unknown_path_is_404_problem() {
-    for path in ["/nope", "/v1/nope", "/v1/signup/verify/extra", "/v2/me"] {
+    for path in ["/nope", "/v1/nope", "/v1/signup/code/extra", "/v2/me"] {
         let r = get(path);
         assert_problem(&r, 404, "not_found");
     }

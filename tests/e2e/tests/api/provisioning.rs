@@ -1,5 +1,5 @@
-//! POST /v1/hooks/provisioning (Standard Webhooks) and setting the password of a provisioned
-//! account (POST /v1/signup/verify with `password`, and the verify-link form).
+//! POST /v1/hooks/provisioning (Standard Webhooks): a pending account without a password,
+//! whose person completes signup with the emailed code (POST /v1/signup or the link's form).
 
 use devcenter_e2e::*;
 use serde_json::{json, Value};
@@ -11,10 +11,7 @@ fn body_for(email: &str) -> Vec<u8> {
 #[test]
 fn provisioning_creates_a_pending_account_and_emails_code_and_link() {
     let email = unique_email("prov-ok");
-    let body =
-        serde_json::to_vec(&json!({"email": email, "workspace_id": "01920000-0000-7000-8000-000000000001", "role": "developer"}))
-            .unwrap();
-    let r = provision_signed(&webhook_id(), &body);
+    let r = provision_signed(&webhook_id(), &body_for(&email));
     assert_json(&r, 202, &json!({"status": "accepted"}));
 
     let msgs = mailbox(&email);
@@ -29,32 +26,30 @@ fn provisioning_creates_a_pending_account_and_emails_code_and_link() {
 
     // No password yet: nothing logs in.
     assert_problem(&login(&email, PASSWORD), 401, "invalid_credentials");
-
-    // The password is required for a provisioned account, and it meets the policy.
-    assert_field_error(&verify(&email, &code), "password", None);
-    let weak = post_json(
-        "/v1/signup/verify",
-        &json!({"email": email, "code": code, "password": "short"}),
+    // The person completes signup with the code; the password meets the policy.
+    assert_field_error(
+        &signup(&email, &code, "P", "short"),
+        "password",
+        Some("too_short"),
     );
-    assert_field_error(&weak, "password", Some("too_short"));
-    let common = post_json(
-        "/v1/signup/verify",
-        &json!({"email": email, "code": code, "password": "password123"}),
+    assert_field_error(
+        &signup(&email, &code, "P", "password123"),
+        "password",
+        Some("too_common"),
     );
-    assert_field_error(&common, "password", Some("too_common"));
-
     // Those did not spend the code.
-    let r = post_json(
-        "/v1/signup/verify",
-        &json!({"email": email, "code": code, "password": PASSWORD}),
-    );
+    let r = signup(&email, &code, "Provisioned Person", PASSWORD);
     assert_eq!(r.status, 201, "{}", r.describe());
     let v = r.json();
     assert!(is_session_token(v["session_token"].as_str().unwrap_or("")));
     assert_eq!(v["account"]["email"], json!(email));
+    assert_eq!(v["account"]["username"], json!("Provisioned Person"));
     login_ok(&email, PASSWORD);
-    // The link is spent with the code.
-    assert_invalid_link_page(&get(&link_path(&link)));
+    assert_problem(
+        &signup(&email, &code, "Again", "another fine passphrase"),
+        400,
+        "invalid_code",
+    );
 }
 
 #[test]
@@ -257,10 +252,7 @@ fn provisioning_same_webhook_id_twice_is_202_and_nothing_new() {
     let msgs = mailbox(&email);
     assert_eq!(msgs.len(), 1, "a replay sends nothing: {msgs:#?}");
     // The first code is still the live one.
-    let r = post_json(
-        "/v1/signup/verify",
-        &json!({"email": email, "code": code_of(&msg), "password": PASSWORD}),
-    );
+    let r = signup(&email, &code_of(&msg), "Provisioned", PASSWORD);
     assert_eq!(r.status, 201, "{}", r.describe());
 }
 
@@ -309,210 +301,78 @@ fn provisioning_rejects_bad_bodies_even_when_signed() {
     assert_eq!(mailbox(&email), Vec::<Value>::new());
 }
 
+/// The hijack of issue 6, provisioned variant: an attacker who knows the address signs up
+/// before the person does; the account stays without the attacker's password, and the
+/// person's emailed code completes it with theirs.
 #[test]
-fn provisioned_link_sets_the_password_through_the_form() {
-    let email = unique_email("prov-form");
+fn hijack_of_a_provisioned_address_leaves_the_attacker_nothing() {
+    let email = unique_email("prov-hijack");
     let msg = provision(&email);
-    let path = link_path(&link_of(&msg));
-
-    let page = get(&path);
-    assert_eq!(page.status, 200, "{}", page.describe());
-    assert!(page.content_type().starts_with("text/html"));
-    let html = page.text();
-    assert!(
-        !html.contains(VERIFIED_PAGE),
-        "a provisioned account has no password yet: it gets the form, not the verified page"
-    );
-    for name in ["password", "password_confirmation", "token", "csrf_token"] {
-        assert!(
-            input_value(&html, name).is_some(),
-            "the form needs an input {name:?}: {html}"
+    for guess in ["000000", "111111", "424242"] {
+        assert_problem(
+            &signup(&email, guess, "Attacker", "attacker picked this one"),
+            400,
+            "invalid_code",
         );
     }
-    let token = input_value(&html, "token").unwrap();
-    let csrf = input_value(&html, "csrf_token").unwrap();
-    assert!(!csrf.is_empty(), "csrf_token must have a value");
-    let cookie = cookie_pair(&page, "dc_csrf")
-        .unwrap_or_else(|| panic!("the form must set a dc_csrf cookie: {:?}", page.headers));
-    let set_cookie = page
-        .headers_all("set-cookie")
-        .into_iter()
-        .find(|c| c.starts_with("dc_csrf="))
-        .unwrap()
-        .to_ascii_lowercase();
-    assert!(
-        set_cookie.contains("httponly"),
-        "dc_csrf must be HttpOnly: {set_cookie}"
-    );
-    assert!(
-        set_cookie.contains("samesite=lax") || set_cookie.contains("samesite=strict"),
-        "dc_csrf must be SameSite=Lax or Strict: {set_cookie}"
-    );
-
-    let post_form = |pairs: &[(&str, &str)], cookie: Option<&str>| {
-        let body = form_encode(pairs);
-        let mut headers = vec![];
-        if let Some(c) = cookie {
-            headers.push(("cookie", c));
-        }
-        post_raw_with(
-            "/v1/signup/verify-link",
-            Some("application/x-www-form-urlencoded"),
-            body.as_bytes(),
-            &headers,
-        )
-    };
-    let new_pw = "my provisioned passphrase 1";
-    let good = [
-        ("token", token.as_str()),
-        ("csrf_token", csrf.as_str()),
-        ("password", new_pw),
-        ("password_confirmation", new_pw),
-    ];
-
-    // Without the cookie, with a wrong CSRF token, a mismatch, a weak password: refused.
-    let refused = [
-        ("no cookie", post_form(&good, None)),
-        (
-            "wrong csrf",
-            post_form(
-                &[
-                    ("token", token.as_str()),
-                    ("csrf_token", "forged-csrf-token"),
-                    ("password", new_pw),
-                    ("password_confirmation", new_pw),
-                ],
-                Some(&cookie),
-            ),
-        ),
-        (
-            "mismatch",
-            post_form(
-                &[
-                    ("token", token.as_str()),
-                    ("csrf_token", csrf.as_str()),
-                    ("password", new_pw),
-                    ("password_confirmation", "something else entirely"),
-                ],
-                Some(&cookie),
-            ),
-        ),
-        (
-            "too short",
-            post_form(
-                &[
-                    ("token", token.as_str()),
-                    ("csrf_token", csrf.as_str()),
-                    ("password", "short"),
-                    ("password_confirmation", "short"),
-                ],
-                Some(&cookie),
-            ),
-        ),
-        (
-            "no password",
-            post_form(
-                &[("token", token.as_str()), ("csrf_token", csrf.as_str())],
-                Some(&cookie),
-            ),
-        ),
-    ];
-    for (what, r) in &refused {
-        assert!(
-            (400..500).contains(&r.status),
-            "{what}: must be refused with a 4xx: {}",
-            r.describe()
-        );
-        assert!(
-            !r.text().contains(PASSWORD_SET_PAGE),
-            "{what}: {}",
-            r.describe()
-        );
-    }
-    assert_problem(&login(&email, new_pw), 401, "invalid_credentials");
-
-    // The genuine submission works, once.
-    let r = post_form(&good, Some(&cookie));
-    assert_eq!(r.status, 200, "{}", r.describe());
-    assert!(r.text().contains(PASSWORD_SET_PAGE), "{}", r.describe());
-    login_ok(&email, new_pw);
-    let again = post_form(
-        &[
-            ("token", token.as_str()),
-            ("csrf_token", csrf.as_str()),
-            ("password", "second passphrase try 2"),
-            ("password_confirmation", "second passphrase try 2"),
-        ],
-        Some(&cookie),
-    );
-    assert!((400..500).contains(&again.status), "{}", again.describe());
     assert_problem(
-        &login(&email, "second passphrase try 2"),
+        &login(&email, "attacker picked this one"),
         401,
         "invalid_credentials",
     );
-    assert_invalid_link_page(&get(&path));
-    assert_problem(&verify(&email, &code_of(&msg)), 400, "invalid_code");
+    let r = signup(&email, &code_of(&msg), "Owner Of The Address", PASSWORD);
+    assert_eq!(r.status, 201, "{}", r.describe());
+    login_ok(&email, PASSWORD);
+    assert_problem(
+        &login(&email, "attacker picked this one"),
+        401,
+        "invalid_credentials",
+    );
 }
 
+/// The webhook's workspace and role become a membership when the person completes signup.
 #[test]
-fn verify_link_form_post_refuses_junk() {
-    let email = unique_email("form-junk");
-    let msg = provision(&email);
-    let page = get(&link_path(&link_of(&msg)));
-    assert_eq!(page.status, 200, "{}", page.describe());
-    let csrf = input_value(&page.text(), "csrf_token").unwrap_or_default();
-    let cookie = cookie_pair(&page, "dc_csrf").unwrap_or_default();
-    let good_pw = "junk test passphrase 9";
-    let garbage_token = form_encode(&[
-        ("token", "garbage"),
-        ("csrf_token", &csrf),
-        ("password", good_pw),
-        ("password_confirmation", good_pw),
-    ]);
-    let cases: Vec<(&str, Option<&str>, Vec<u8>)> = vec![
-        ("empty", Some("application/x-www-form-urlencoded"), vec![]),
-        (
-            "garbage token",
-            Some("application/x-www-form-urlencoded"),
-            garbage_token.into_bytes(),
-        ),
-        (
-            "not a form",
-            Some("application/x-www-form-urlencoded"),
-            b"%%%&&&===".to_vec(),
-        ),
-        (
-            "non-UTF-8",
-            Some("application/x-www-form-urlencoded"),
-            b"token=\xff\xfe&password=\xc3(".to_vec(),
-        ),
-        (
-            "json",
-            Some("application/json"),
-            br#"{"token":"x"}"#.to_vec(),
-        ),
-        ("no content-type", None, b"token=x".to_vec()),
-        (
-            "huge",
-            Some("application/x-www-form-urlencoded"),
-            vec![b'a'; 70_000],
-        ),
-    ];
-    for (what, ct, body) in cases {
-        let r = post_raw_with("/v1/signup/verify-link", ct, &body, &[("cookie", &cookie)]);
-        assert!(
-            (400..500).contains(&r.status),
-            "{what}: must be a 4xx: {}",
-            r.describe()
-        );
-        assert!(!r.text().contains(PASSWORD_SET_PAGE), "{what}");
-    }
-    assert_problem(&login(&email, good_pw), 401, "invalid_credentials");
-    // The real link still works.
-    let r = post_json(
-        "/v1/signup/verify",
-        &json!({"email": email, "code": code_of(&msg), "password": good_pw}),
+fn a_provisioned_role_becomes_a_membership_at_signup() {
+    let owner = create_account("prov-ws-owner");
+    let ws = devcenter_e2e::workspaces::approved_workspace(&owner.token, "tsp");
+    let email = unique_email("prov-member");
+    let body =
+        serde_json::to_vec(&json!({"email": email, "workspace_id": ws, "role": "developer_admin"}))
+            .unwrap();
+    assert_json(
+        &provision_signed(&webhook_id(), &body),
+        202,
+        &json!({"status": "accepted"}),
     );
+    let members = get_auth(&format!("/v1/workspaces/{ws}/members"), &owner.token).json();
+    assert!(
+        !members.to_string().contains(&email),
+        "not a member before signup: {members:#}"
+    );
+    let code = code_of(&latest_mail(&email, "account_provisioned"));
+    let r = signup(&email, &code, "New Admin", PASSWORD);
     assert_eq!(r.status, 201, "{}", r.describe());
+    let me = get_auth("/v1/me", r.json()["session_token"].as_str().unwrap()).json();
+    let mine: Vec<_> = me["workspaces"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|w| w["id"] == json!(ws))
+        .collect();
+    assert_eq!(mine.len(), 1, "{me:#}");
+    assert_eq!(mine[0]["role"], json!("developer_admin"));
+    // An unknown workspace, or a role of the other family, is refused before anything is made.
+    for (body, field) in [
+        (
+            json!({"email": unique_email("prov-x"), "workspace_id": "01920000-0000-7000-8000-000000000001", "role": "developer"}),
+            "workspace_id",
+        ),
+        (
+            json!({"email": unique_email("prov-y"), "workspace_id": ws, "role": "admin"}),
+            "role",
+        ),
+    ] {
+        let r = provision_signed(&webhook_id(), &serde_json::to_vec(&body).unwrap());
+        assert_field_error(&r, field, None);
+    }
 }

@@ -48,11 +48,10 @@ fn login_wrong_email_and_wrong_password_answer_identically() {
 
 #[test]
 fn login_on_a_pending_account() {
+    // A provisioned account is pending and holds no password: any password fails alike.
     let email = unique_email("login-pending");
-    let r = signup(&email, "Pending", PASSWORD);
-    assert_json(&r, 202, &json!({"status": "verification_sent"}));
-    assert_problem(&login(&email, PASSWORD), 403, "email_not_verified");
-    // A wrong password on a pending account reveals nothing.
+    provision(&email);
+    assert_problem(&login(&email, PASSWORD), 401, "invalid_credentials");
     let wrong = login(&email, "wrong password here");
     let unknown = login(&unique_email("login-pending-nobody"), "wrong password here");
     assert_problem(&wrong, 401, "invalid_credentials");
@@ -80,6 +79,7 @@ fn assert_throttled(r: &Resp) -> u64 {
 fn login_throttles_after_ten_failures_even_for_the_right_password() {
     let acct = create_account("throttle");
     let bystander = create_account("throttle-bystander");
+    // Exactly 10 failures are answered 401 (each one checked), the 11th attempt 429.
     for i in 0..10 {
         let r = login(&acct.email, &format!("wrong password {i}"));
         assert_problem(&r, 401, "invalid_credentials");
@@ -115,12 +115,16 @@ fn login_throttle_counts_parallel_failures() {
     let acct = create_account("throttle-parallel");
     let results = parallel(16, |i| login(&acct.email, &format!("parallel wrong {i}")));
     let failed = results.iter().filter(|r| r.status == 401).count();
+    let throttled = results.iter().filter(|r| r.status == 429).count();
     for r in &results {
         assert!(r.status == 401 || r.status == 429, "{}", r.describe());
     }
-    assert!(
-        failed <= 10,
-        "at most 10 failed logins may be checked before the throttle, saw {failed}"
+    // Counted atomically before the check: exactly the limit is checked (a lower bound too, so
+    // a throttle that trips early or counts twice fails here), every later one is refused.
+    assert_eq!(
+        (failed, throttled),
+        (10, 6),
+        "exactly 10 failed logins may be checked before the throttle"
     );
     assert_throttled(&login(&acct.email, PASSWORD));
 }

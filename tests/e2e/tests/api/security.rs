@@ -1,0 +1,166 @@
+//! Issue 6 end to end: password spraying from one client IP, bodies over the limit without a
+//! Content-Length, unknown methods, and the sandbox test Agent-Token's visibility and rotation.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use devcenter_e2e::workspaces::*;
+use devcenter_e2e::*;
+use serde_json::json;
+
+/// LOGIN_IP_MAX_FAILURES in handlers/src/services/throttle.rs.
+const IP_LIMIT: usize = 30;
+
+#[test]
+fn fifty_parallel_sprayed_logins_from_one_ip_stop_exactly_at_the_limit() {
+    // One IP of its own (wrangler dev passes CF-Connecting-IP through, as the edge sets it).
+    let ip = format!("2001:db8:5::{}", random_hex(4));
+    // One guess per address: the per-address limit never trips, only the per-IP one.
+    let results = parallel(50, |i| {
+        login_from(&ip, &unique_email(&format!("spray{i}")), "Winter2026!!x")
+    });
+    let unauthorized = results.iter().filter(|r| r.status == 401).count();
+    let throttled = results.iter().filter(|r| r.status == 429).count();
+    assert_eq!(
+        (unauthorized, throttled),
+        (IP_LIMIT, 50 - IP_LIMIT),
+        "exactly the limit answered 401, every later one 429: {:?}",
+        results.iter().map(|r| r.status).collect::<Vec<_>>()
+    );
+    for r in results.iter().filter(|r| r.status == 429) {
+        assert_problem(r, 429, "too_many_attempts");
+        assert!(r.header("retry-after").is_some(), "{}", r.describe());
+    }
+    // Even the right password is refused from that IP now; another client is not affected.
+    let acct = create_account("spray-victim");
+    assert_problem(
+        &login_from(&ip, &acct.email, PASSWORD),
+        429,
+        "too_many_attempts",
+    );
+    let other = format!("2001:db8:6::{}", random_hex(4));
+    assert_eq!(login_from(&other, &acct.email, PASSWORD).status, 201);
+}
+
+/// A request with `Transfer-Encoding: chunked` (no Content-Length) over raw TCP.
+fn chunked_post(path: &str, total: usize) -> (u16, Duration) {
+    let url = base_url().trim_start_matches("http://").to_string();
+    let mut stream = TcpStream::connect(&url).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let started = Instant::now();
+    write!(
+        stream,
+        "POST {path} HTTP/1.1\r\nHost: {url}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let chunk = vec![b' '; 64 * 1024];
+    let mut sent = 0;
+    while sent < total {
+        let head = format!("{:x}\r\n", chunk.len());
+        // The server may answer and close early: stop sending then.
+        if stream.write_all(head.as_bytes()).is_err()
+            || stream.write_all(&chunk).is_err()
+            || stream.write_all(b"\r\n").is_err()
+        {
+            break;
+        }
+        sent += chunk.len();
+    }
+    let _ = stream.write_all(b"0\r\n\r\n");
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let text = String::from_utf8_lossy(&answer);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
+    (status, started.elapsed())
+}
+
+#[test]
+fn a_chunked_ten_megabyte_body_is_refused_quickly_and_writes_nothing() {
+    let email = unique_email("chunked");
+    // The body is spaces only (whitespace JSON would be "empty"); what matters is its size.
+    let (status, took) = chunked_post("/v1/signup/code", 10 * 1024 * 1024);
+    assert_eq!(status, 413, "a 10 MB chunked body");
+    assert!(took < Duration::from_secs(20), "refused in {took:?}");
+    assert_eq!(mailbox(&email).len(), 0);
+    // Just under the limit is read and judged on its content (whitespace: 400, not 413).
+    let (status, _) = chunked_post("/v1/signup/code", 60 * 1024);
+    assert_eq!(status, 400);
+}
+
+#[test]
+fn an_unknown_method_is_405_and_never_served_as_get() {
+    let acct = create_account("method");
+    for method in ["QUERY", "FOO", "PROPFIND"] {
+        let r = send(
+            method,
+            "/v1/me",
+            &[("authorization", &format!("Bearer {}", acct.token))],
+            None,
+        );
+        assert_problem(&r, 405, "method_not_allowed");
+        assert!(
+            !r.text().contains(&acct.email),
+            "{method} leaked the account: {}",
+            r.describe()
+        );
+    }
+}
+
+#[test]
+fn the_test_token_is_for_sandbox_roles_and_rotation_kills_the_old_one() {
+    let team = developer_team("sbx-token");
+    let app = create_app(&team.owner.token, &team.ws, "Token shop");
+    let path = format!("/v1/apps/{app}/sandbox");
+    let old = get_ok(&path, &team.owner.token)["test_agent_token"]
+        .as_str()
+        .expect("the owner sees the token")
+        .to_string();
+    assert_eq!(
+        get_ok(&path, &team.developer.token)["test_agent_token"],
+        json!(old)
+    );
+    let onboarding = get_ok(&path, &team.merchant_onboarding.token);
+    assert!(
+        onboarding.get("test_agent_token").is_none(),
+        "{onboarding:#}"
+    );
+    assert!(onboarding["client_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("SANDBOX_"));
+
+    let rotate = format!("/v1/apps/{app}/sandbox/rotate-token");
+    for who in [&team.developer, &team.merchant_onboarding] {
+        assert_problem(
+            &post_json_auth(&rotate, &who.token, &json!({})),
+            403,
+            "forbidden",
+        );
+    }
+    let outsider = create_account("sbx-outsider");
+    assert_problem(
+        &post_json_auth(&rotate, &outsider.token, &json!({})),
+        404,
+        "not_found",
+    );
+    assert_eq!(
+        get_ok(&path, &team.owner.token)["test_agent_token"],
+        json!(old)
+    );
+
+    let r = post_json_auth(&rotate, &team.developer_admin.token, &json!({}));
+    assert_eq!(r.status, 200, "{}", r.describe());
+    let new = r.json()["test_agent_token"].as_str().unwrap().to_string();
+    assert_ne!(new, old);
+    assert_eq!(
+        get_ok(&path, &team.developer.token)["test_agent_token"],
+        json!(new)
+    );
+}
