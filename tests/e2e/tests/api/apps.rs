@@ -179,12 +179,16 @@ fn an_app_starts_developing_with_sandbox_resources_and_passwords_shown_once() {
         "customer_id",
         "isv_customer_id",
         "gateway_url",
-        "test_agent_token",
         "test_merchant",
         "test_buyer",
     ] {
         assert_eq!(gv[f], sb[f], "GET sandbox differs in {f}");
     }
+    // Merchant Onboarding does not develop in the sandbox: no test Agent-Token for it; a
+    // Developer sees the one the creation showed.
+    assert!(gv.get("test_agent_token").is_none(), "{gv:#}");
+    let dev_view = get_auth(&format!("/v1/apps/{id}/sandbox"), &team.developer.token).json();
+    assert_eq!(dev_view["test_agent_token"], sb["test_agent_token"]);
     // Every read of the application: no passwords.
     for path in [
         format!("/v1/apps/{id}/sandbox"),

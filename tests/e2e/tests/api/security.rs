@@ -1,8 +1,7 @@
 //! Issue 6 end to end: password spraying from one client IP, bodies over the limit without a
 //! Content-Length, unknown methods, and the sandbox test Agent-Token's visibility and rotation.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use devcenter_e2e::workspaces::*;
@@ -43,54 +42,59 @@ fn fifty_parallel_sprayed_logins_from_one_ip_stop_exactly_at_the_limit() {
     assert_eq!(login_from(&other, &acct.email, PASSWORD).status, 201);
 }
 
-/// A request with `Transfer-Encoding: chunked` (no Content-Length) over raw TCP.
-fn chunked_post(path: &str, total: usize) -> (u16, Duration) {
-    let url = base_url().trim_start_matches("http://").to_string();
-    let mut stream = TcpStream::connect(&url).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .unwrap();
-    let started = Instant::now();
-    write!(
-        stream,
-        "POST {path} HTTP/1.1\r\nHost: {url}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    )
-    .unwrap();
-    let chunk = vec![b' '; 64 * 1024];
-    let mut sent = 0;
-    while sent < total {
-        let head = format!("{:x}\r\n", chunk.len());
-        // The server may answer and close early: stop sending then.
-        if stream.write_all(head.as_bytes()).is_err()
-            || stream.write_all(&chunk).is_err()
-            || stream.write_all(b"\r\n").is_err()
-        {
-            break;
-        }
-        sent += chunk.len();
+/// curl (a prerequisite of the project's tools) for what ureq will not send: a body streamed
+/// from stdin with `Transfer-Encoding: chunked` and no Content-Length, or a method ureq does
+/// not know. Returns (status, body, time taken).
+fn curl(
+    method: &str,
+    path: &str,
+    headers: &[&str],
+    stdin_bytes: Option<usize>,
+) -> (u16, String, Duration) {
+    use std::process::{Command, Stdio};
+    let mut cmd = Command::new("curl");
+    cmd.args(["-s", "-o", "-", "-w", "\n%{http_code}", "-X", method]);
+    for h in headers {
+        cmd.args(["-H", h]);
     }
-    let _ = stream.write_all(b"0\r\n\r\n");
-    let mut answer = Vec::new();
-    let _ = stream.read_to_end(&mut answer);
-    let text = String::from_utf8_lossy(&answer);
-    let status = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no HTTP answer: {text:?}"));
-    (status, started.elapsed())
+    if stdin_bytes.is_some() {
+        cmd.args(["-H", "Transfer-Encoding: chunked", "--data-binary", "@-"]);
+    }
+    cmd.arg(format!("{}{path}", base_url()));
+    cmd.stdin(Stdio::piped()).stdout(Stdio::piped());
+    let started = Instant::now();
+    let mut child = cmd.spawn().expect("curl runs");
+    let mut stdin = child.stdin.take().unwrap();
+    let n = stdin_bytes.unwrap_or(0);
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b' '; 64 * 1024];
+        let mut sent = 0;
+        while sent < n && stdin.write_all(&chunk).is_ok() {
+            sent += chunk.len();
+        }
+    });
+    let out = child.wait_with_output().expect("curl output");
+    let _ = writer.join();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let (body, status) = text.rsplit_once('\n').unwrap_or(("", &text));
+    (
+        status.trim().parse().unwrap_or(0),
+        body.to_string(),
+        started.elapsed(),
+    )
 }
 
 #[test]
 fn a_chunked_ten_megabyte_body_is_refused_quickly_and_writes_nothing() {
     let email = unique_email("chunked");
     // The body is spaces only (whitespace JSON would be "empty"); what matters is its size.
-    let (status, took) = chunked_post("/v1/signup/code", 10 * 1024 * 1024);
+    let ct = "Content-Type: application/json";
+    let (status, _, took) = curl("POST", "/v1/signup/code", &[ct], Some(10 * 1024 * 1024));
     assert_eq!(status, 413, "a 10 MB chunked body");
     assert!(took < Duration::from_secs(20), "refused in {took:?}");
     assert_eq!(mailbox(&email).len(), 0);
     // Just under the limit is read and judged on its content (whitespace: 400, not 413).
-    let (status, _) = chunked_post("/v1/signup/code", 60 * 1024);
+    let (status, _, _) = curl("POST", "/v1/signup/code", &[ct], Some(60 * 1024));
     assert_eq!(status, 400);
 }
 
