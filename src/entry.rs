@@ -18,6 +18,9 @@ use handlers::platform::Reads;
 /// The configuration, read and checked once per isolate: vars and secrets do not change
 /// while an isolate lives (a new deployment or secret starts new isolates). A bad one is
 /// logged once, and every request is answered 500 until it is fixed.
+/// How much of an oversized body is read (and dropped) before the 413 is sent.
+const DRAIN_LIMIT_BYTES: usize = 16 * 1024 * 1024;
+
 /// Requests slower than this (wall time, ms) are logged.
 const SLOW_MS: f64 = 1000.0;
 
@@ -164,6 +167,16 @@ async fn read_body(req: &mut worker::Request) -> Result<Vec<u8>, ApiError> {
     while let Some(chunk) = stream.next().await {
         let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("unreadable body: {e}")))?;
         if body.len() + chunk.len() > MAX_BODY_BYTES {
+            // Over the limit: nothing more is kept. The rest is read and dropped (up to a
+            // bound) before answering, because an answer sent while the client is still
+            // sending was lost locally (wrangler dev answered 503 instead of the 413).
+            let mut seen = body.len() + chunk.len();
+            while seen < DRAIN_LIMIT_BYTES {
+                match stream.next().await {
+                    Some(Ok(more)) => seen += more.len(),
+                    _ => break,
+                }
+            }
             return Err(ApiError::PayloadTooLarge);
         }
         body.extend_from_slice(&chunk);

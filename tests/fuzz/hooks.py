@@ -128,6 +128,9 @@ class _SignWebhook(requests.auth.AuthBase):
         return r
 
 
+_FORM_CASES = 0
+
+
 def _signup_form_injection(case):
     """POST /signup: a real code, and the hidden fields and cookies of the page the email links
     to (its CSRF token and cookie), as a browser would send them (new flow only)."""
@@ -148,6 +151,13 @@ def _signup_form_injection(case):
     case.cookies = {**(case.cookies or {}), **page.cookies.get_dict()}
     case.body.update(fields)
     case.body.update({"email": email, "code": code})
+    # Every other case also gets a username and password the policy accepts, so the form is
+    # completed (201) as well as refused (422) for what the fuzzer generated.
+    global _FORM_CASES
+    _FORM_CASES += 1
+    if _FORM_CASES % 2 == 1:
+        case.body["username"] = "Fuzz Form"
+        case.body["password"] = "form fuzzing passphrase " + secrets.token_hex(3)
     if "password" in case.body:
         case.body["password_confirmation"] = case.body["password"]
 

@@ -32,7 +32,16 @@ def call(method, path, token=None, expect=None, **kw):
     headers = kw.pop("headers", {})
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    r = http.request(method, BASE + path, headers=headers, timeout=30, **kw)
+    # A kept-alive connection the server has closed fails the next request before it is
+    # sent; GETs are safe to send again.
+    for attempt in range(3):
+        try:
+            r = http.request(method, BASE + path, headers=headers, timeout=30, **kw)
+            break
+        except requests.ConnectionError:
+            if method != "GET" or attempt == 2:
+                raise
+            time.sleep(0.5)
     if expect is not None and r.status_code not in (expect if isinstance(expect, tuple) else (expect,)):
         sys.exit(f"fuzz setup: {method} {path} answered {r.status_code}, expected {expect}: {r.text[:500]}")
     return r
