@@ -474,6 +474,17 @@ fn the_link_page_escapes_the_address_it_shows() {
     assert_eq!(r.status, 200);
     let html = String::from_utf8(r.body).unwrap();
     assert!(html.contains("o&#39;hara&amp;co@example.com"), "{html}");
+    // The code is parsed as the JSON route parses it: whitespace around it is dropped.
+    let r = w.call(
+        Method::Get,
+        "/signup?email=a%40example.com&code=%20123456%09",
+        &[],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert!(String::from_utf8(r.body)
+        .unwrap()
+        .contains("name=\"code\" value=\"123456\""));
     assert!(!html.contains("o'hara&co@"), "{html}");
 }
 

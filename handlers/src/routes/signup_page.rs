@@ -3,6 +3,7 @@
 //! act); only the form's POST (`signup_form`) creates the account.
 
 use super::Params;
+use crate::domain::code::VerificationCode;
 use crate::domain::email::Email;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
@@ -10,10 +11,12 @@ use crate::platform::Ctx;
 use crate::services::pages;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
+    // The same parsers as the JSON route (the code may arrive with whitespace around it).
     let email = req.query_param("email").and_then(|e| Email::parse(&e).ok());
-    let code = req.query_param("code").unwrap_or_default();
-    let Some(email) = email.filter(|_| code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()))
-    else {
+    let code = req
+        .query_param("code")
+        .and_then(|c| VerificationCode::parse(&c).ok());
+    let (Some(email), Some(code)) = (email, code) else {
         return Ok(Response::html(
             400,
             pages::message(
@@ -22,5 +25,11 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             ),
         ));
     };
-    Ok(pages::signup_form(ctx, email.as_str(), &code, "", &[]))
+    Ok(pages::signup_form(
+        ctx,
+        email.as_str(),
+        code.as_str(),
+        "",
+        &[],
+    ))
 }
