@@ -60,14 +60,26 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
     let found = routes::find(Method::parse(&method), &path);
     let reads = found.as_ref().map_or(Reads::Primary, |(r, _)| r.reads);
     let bookmark = req.headers().get(BOOKMARK_HEADER).ok().flatten();
+    // The gateway answers even an unreadable request the Alipay way, signed for its client.
+    let gateway_client = path
+        .starts_with(handlers::gateway::PREFIX)
+        .then(|| req.headers().get("client-id").ok().flatten())
+        .flatten();
     let db = D1Db::for_route(env.d1("DB")?, reads, bookmark.as_deref());
     let (clock, rng, crypto) = (WorkerClock, WorkerRng, WebCrypto);
     let ctx = Ctx::new(&db, &clock, &rng, &crypto, config);
 
+    let is_gateway = path.starts_with(handlers::gateway::PREFIX);
     let response = match (found, read_request(req).await) {
         (Ok((route, params)), Ok(request)) => (route.handler)(&ctx, &request, &params).await,
+        (_, Err(_)) if is_gateway => {
+            Ok(handlers::gateway::oversized(&ctx, &path, gateway_client.as_deref()).await)
+        }
         (_, Err(e)) | (Err(e), _) => Err(e),
     };
+    for cause in ctx.internal_errors.take() {
+        console_error!("request {} {method} {path}: {cause}", ctx.request_id);
+    }
     let mut response = response.unwrap_or_else(|e| {
         if let Some(cause) = e.internal_cause() {
             console_error!("request {} {method} {path}: {cause}", ctx.request_id);
@@ -98,9 +110,10 @@ async fn fetch(req: worker::Request, env: Env, wctx: Context) -> worker::Result<
         );
     }
 
-    // Deliver this request's email after answering; the cron retries what fails.
+    // Deliver this request's email and notifications after answering; the cron retries what
+    // fails. (Without an email relay, emails stay in the outbox: delivery skips them.)
     let new_mail = ctx.new_mail.take();
-    if !new_mail.is_empty() && config.email_webhook_url.is_some() {
+    if !new_mail.is_empty() {
         let env = env.clone();
         wctx.wait_until(async move {
             let Ok(d1) = env.d1("DB") else { return };

@@ -1,7 +1,7 @@
-//! `HttpClient` over the Workers fetch API, for email webhook delivery.
+//! `HttpClient` over the Workers fetch API, for email webhooks and payment notifications.
 
 use async_trait::async_trait;
-use handlers::platform::HttpClient;
+use handlers::platform::{HttpAnswer, HttpClient};
 use wasm_bindgen::JsValue;
 use worker::{Fetch, Headers, Method, Request, RequestInit, RequestRedirect};
 
@@ -14,7 +14,7 @@ impl HttpClient for WorkerFetch {
         url: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> Result<u16, String> {
+    ) -> Result<HttpAnswer, String> {
         let h = Headers::new();
         for (name, value) in headers {
             h.set(name, value).map_err(|e| e.to_string())?;
@@ -27,10 +27,14 @@ impl HttpClient for WorkerFetch {
             .with_headers(h)
             .with_body(Some(JsValue::from(js_sys::Uint8Array::from(body))));
         let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-        let response = Fetch::Request(request)
+        let mut response = Fetch::Request(request)
             .send()
             .await
             .map_err(|e| e.to_string())?;
-        Ok(response.status_code())
+        let status = response.status_code();
+        // Only a notification's acknowledgement is read; an unreadable body is an empty one.
+        let mut body = response.bytes().await.unwrap_or_default();
+        body.truncate(HttpAnswer::MAX_BODY);
+        Ok(HttpAnswer { status, body })
     }
 }

@@ -20,6 +20,14 @@ pub struct Route {
 }
 
 macro_rules! route {
+    ($method:ident $path:literal => gateway::$module:ident) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            handler: |ctx, req, params| Box::pin(handlers::gateway::routes::$module::handle(ctx, req, params)),
+            reads: Reads::Primary,
+        }
+    };
     ($method:ident $path:literal => $module:ident) => {
         route!($method $path => $module, Primary)
     };
@@ -77,12 +85,26 @@ pub static ROUTES: &[Route] = &[
     route!(Get "/v1/apps/{app}/environments/{env}" => app_environment_get),
     route!(Patch "/v1/apps/{app}/environments/{env}" => app_environment_update),
     route!(Put "/v1/apps/{app}/environments/{env}/public-key" => app_environment_key),
+    // Sandbox gateway (SPEC 3.4): Alipay-signed calls, Alipay results (never problem+json)
+    route!(Post "/ams/sandbox/api/v1/payments/pay" => gateway::api),
+    route!(Post "/ams/sandbox/api/v1/payments/inquiryPayment" => gateway::api),
+    route!(Post "/ams/sandbox/api/v1/payments/cancel" => gateway::api),
+    route!(Post "/ams/sandbox/api/v1/payments/refund" => gateway::api),
+    route!(Post "/ams/sandbox/api/v1/payments/inquiryRefund" => gateway::api),
+    // Acceptance, request log and signature check (portal)
+    route!(Get "/v1/apps/{app}/acceptance" => gateway::acceptance_get),
+    route!(Post "/v1/apps/{app}/acceptance/reset" => gateway::acceptance_reset),
+    route!(Get "/v1/apps/{app}/sandbox/requests" => gateway::requests_list),
+    route!(Post "/v1/tools/verify-signature" => gateway::verify_signature),
     // Inbound webhooks
     route!(Post "/v1/hooks/provisioning" => hooks_provisioning),
     // Development only (404 elsewhere)
     // Reads the outbox only; the bookmark of the request that wrote the mail makes it visible.
     route!(Get "/dev/mailbox" => dev_mailbox, Replica),
 ];
+
+/// Every other method and path under /ams/ (not in the OpenAPI document: not an API).
+static GATEWAY_FALLBACK: Route = route!(Post "/ams/" => gateway::api);
 
 /// Matches `path` against a route pattern, capturing `{name}` segments.
 pub fn match_path(pattern: &'static str, path: &str) -> Option<Params> {
@@ -110,6 +132,15 @@ pub fn match_path(pattern: &'static str, path: &str) -> Option<Params> {
 /// The route for a method and path, with its captured segments: 404 for an unknown path, 405
 /// (with the allowed methods) for a known path and another method.
 pub fn find(method: Method, path: &str) -> Result<(&'static Route, Params), ApiError> {
+    if path.starts_with(handlers::gateway::PREFIX) {
+        // Anything under /ams/ is the gateway's: an unknown API or method gets its Alipay
+        // answer (NO_INTERFACE_DEF), never a 404 or 405.
+        let route = ROUTES
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+            .unwrap_or(&GATEWAY_FALLBACK);
+        return Ok((route, Params::default()));
+    }
     let mut allowed = Vec::new();
     for route in ROUTES {
         if let Some(params) = match_path(route.path, path) {

@@ -61,6 +61,63 @@ impl Crypto for WebCrypto {
             .try_into()
             .map_err(|_| CryptoError("deriveBits returned the wrong length".into()))
     }
+
+    async fn sign_rs256(&self, key_pem: &str, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let key = signing_key(key_pem).await?;
+        let algorithm = js_sys::Object::new();
+        js_sys::Reflect::set(&algorithm, &"name".into(), &"RSASSA-PKCS1-v1_5".into())
+            .map_err(|e| err("sign params", e))?;
+        let signature = JsFuture::from(
+            subtle()
+                .sign_with_object_and_u8_array(&algorithm, &key, message)
+                .map_err(|e| err("sign", e))?,
+        )
+        .await
+        .map_err(|e| err("sign", e))?;
+        Ok(Uint8Array::new(&signature).to_vec())
+    }
+}
+
+thread_local! {
+    /// Imported platform keys by their PEM: imported once per isolate (the PEM comes from the
+    /// configuration, which does not change while an isolate lives).
+    static SIGNING_KEYS: std::cell::RefCell<Vec<(String, CryptoKey)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+async fn signing_key(pem: &str) -> Result<CryptoKey, CryptoError> {
+    if let Some(key) = SIGNING_KEYS.with(|k| {
+        k.borrow()
+            .iter()
+            .find(|(p, _)| p == pem)
+            .map(|(_, key)| key.clone())
+    }) {
+        return Ok(key);
+    }
+    let der = handlers::crypto::pem_body(pem, "PRIVATE KEY").ok_or_else(|| {
+        CryptoError("the platform key is not a PKCS#8 PEM (BEGIN PRIVATE KEY)".into())
+    })?;
+    let algorithm = js_sys::Object::new();
+    js_sys::Reflect::set(&algorithm, &"name".into(), &"RSASSA-PKCS1-v1_5".into())
+        .map_err(|e| err("importKey params", e))?;
+    js_sys::Reflect::set(&algorithm, &"hash".into(), &"SHA-256".into())
+        .map_err(|e| err("importKey params", e))?;
+    let usages = Array::of1(&JsValue::from_str("sign"));
+    let key = JsFuture::from(
+        subtle()
+            .import_key_with_object(
+                "pkcs8",
+                &Uint8Array::from(der.as_slice()),
+                &algorithm,
+                false,
+                &usages,
+            )
+            .map_err(|e| err("importKey", e))?,
+    )
+    .await
+    .map_err(|e| err("importKey", e))?
+    .unchecked_into::<CryptoKey>();
+    SIGNING_KEYS.with(|k| k.borrow_mut().push((pem.to_owned(), key.clone())));
+    Ok(key)
 }
 
 pub struct WorkerRng;

@@ -35,6 +35,9 @@ pub struct Config {
     pub email_from: String,
     pub outbox_backoff_base_secs: i64,
     pub outbox_max_attempts: i64,
+    /// Sandbox gateway calls one client id may make per 10 seconds before
+    /// REQUEST_TRAFFIC_EXCEED_LIMIT (GATEWAY_RATE_LIMIT; the bench raises it).
+    pub gateway_rate_limit: i64,
     pub public_base_url: Option<String>,
     pub operator_emails: Vec<Email>,
     /// PKCS#8 PEM of the platform's RSA keys; their public halves are shown to developers.
@@ -105,13 +108,16 @@ impl Config {
                 .unwrap_or_else(|| "devcenter <no-reply@devcenter.test>".into()),
             outbox_backoff_base_secs: number("OUTBOX_BACKOFF_BASE_SECS", 30)?,
             outbox_max_attempts: number("OUTBOX_MAX_ATTEMPTS", 8)?,
+            gateway_rate_limit: number("GATEWAY_RATE_LIMIT", 100)?,
             public_base_url: non_empty("PUBLIC_BASE_URL")
                 .map(|u| u.trim_end_matches('/').to_owned()),
             operator_emails,
+            // A PEM kept on one line (a .dev.vars value, a secret pasted with \n) gets its
+            // line breaks back here, once.
             platform_key_sandbox: non_empty("PLATFORM_PRIVATE_KEY_SANDBOX")
-                .map(|p| Key(p.into_bytes())),
+                .map(|p| Key(p.trim().replace("\\n", "\n").into_bytes())),
             platform_key_production: non_empty("PLATFORM_PRIVATE_KEY_PRODUCTION")
-                .map(|p| Key(p.into_bytes())),
+                .map(|p| Key(p.trim().replace("\\n", "\n").into_bytes())),
         };
         if environment == Environment::Production {
             config.check_production()?;

@@ -37,6 +37,16 @@ pub fn b64(bytes: &[u8]) -> String {
     STANDARD.encode(bytes)
 }
 
+/// The DER inside a PEM block with this label (`-----BEGIN <label>-----`).
+pub fn pem_body(pem: &str, label: &str) -> Option<Vec<u8>> {
+    let begin = format!("-----BEGIN {label}-----");
+    let end = format!("-----END {label}-----");
+    let start = pem.find(&begin)? + begin.len();
+    let stop = start + pem[start..].find(&end)?;
+    let b64: String = pem[start..stop].split_whitespace().collect();
+    STANDARD.decode(b64).ok()
+}
+
 /// The key bytes of a Standard Webhooks secret (`whsec_<base64>`).
 pub fn webhook_secret_bytes(secret: &str) -> Option<Vec<u8>> {
     let encoded = secret.strip_prefix("whsec_")?;

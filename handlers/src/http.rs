@@ -19,6 +19,11 @@ pub const READ_HEADERS: &[&str] = &[
     "webhook-id",
     "webhook-timestamp",
     "webhook-signature",
+    // The sandbox gateway's Alipay headers.
+    "client-id",
+    "request-time",
+    "signature",
+    "agent-token",
 ];
 
 /// Request bodies above this are refused with 413 (SPEC 4).

@@ -8,6 +8,7 @@ pub mod config;
 pub mod crypto;
 pub mod domain;
 pub mod error;
+pub mod gateway;
 pub mod http;
 pub mod platform;
 pub mod routes;

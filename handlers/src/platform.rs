@@ -118,18 +118,35 @@ pub trait Crypto {
         salt: &[u8],
         iterations: u32,
     ) -> Result<[u8; 32], CryptoError>;
+
+    /// RSASSA-PKCS1-v1_5 with SHA-256 (RS256) under a platform private key, given as PKCS#8
+    /// PEM. The implementation imports each key once and keeps it (WebCrypto on Workers, the
+    /// `rsa` crate natively); the private key never leaves it.
+    async fn sign_rs256(&self, key_pem: &str, message: &[u8]) -> Result<Vec<u8>, CryptoError>;
 }
 
-/// Outbound HTTP, used only to deliver email webhooks.
+/// What an outbound POST got back (the body only as far as the caller needs it: at most
+/// [`HttpAnswer::MAX_BODY`] bytes are kept).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+impl HttpAnswer {
+    pub const MAX_BODY: usize = 16 * 1024;
+}
+
+/// Outbound HTTP: email webhooks and payment notifications. Redirects are never followed.
 #[async_trait(?Send)]
 pub trait HttpClient {
-    /// POSTs `body` and returns the response status, or why no response came.
+    /// POSTs `body` and returns the response, or why no response came.
     async fn post(
         &self,
         url: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> Result<u16, String>;
+    ) -> Result<HttpAnswer, String>;
 }
 
 /// Everything a route handler may use, for the duration of one request.
@@ -142,6 +159,9 @@ pub struct Ctx<'a> {
     pub request_id: String,
     /// Outbox messages this request wrote; the Worker tries to deliver them after answering.
     pub new_mail: RefCell<Vec<String>>,
+    /// Internal causes of answers that are not errors on the wire (the gateway answers every
+    /// failure with an Alipay result); the Worker logs them with the request id.
+    pub internal_errors: RefCell<Vec<String>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -161,6 +181,7 @@ impl<'a> Ctx<'a> {
             config,
             request_id,
             new_mail: RefCell::new(Vec::new()),
+            internal_errors: RefCell::new(Vec::new()),
         }
     }
 

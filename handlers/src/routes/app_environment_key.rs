@@ -50,6 +50,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .batch(vec![
             apps::set_key(&app.id, environment, &key.to_pem(), &fingerprint, ctx.now()),
             crate::sql::guard::previous_changed(),
+            // Every version stays usable by the gateway (the SDKs send keyVersion=1).
+            crate::sql::gateway::copy_key_version(&app.id, environment),
             audit::record(
                 ctx,
                 Some(&app.workspace_id),

@@ -6,6 +6,7 @@ use serde_json::json;
 use crate::crypto;
 use crate::error::ApiError;
 use crate::platform::{Ctx, HttpClient, Query};
+
 use crate::sql::{self, outbox};
 
 /// A delivery that has not answered within this is tried again by a later run.
@@ -233,72 +234,58 @@ pub async fn deliver(
     ids: &[String],
 ) -> Result<DeliveryReport, ApiError> {
     let mut report = DeliveryReport::default();
-    let Some(url) = ctx.config.email_webhook_url.clone() else {
-        return Ok(report); // development without a webhook: the outbox is the mailbox
-    };
     for id in ids {
-        deliver_one(ctx, http, &url, id, &mut report).await?;
+        deliver_one(ctx, http, id, &mut report).await?;
     }
     Ok(report)
 }
 
 /// Delivers every due message (the cron's retry pass).
 pub async fn deliver_due(ctx: &Ctx<'_>, http: &dyn HttpClient) -> Result<DeliveryReport, ApiError> {
-    if ctx.config.email_webhook_url.is_none() {
-        return Ok(DeliveryReport::default());
-    }
-    let due: Vec<outbox::IdRow> = sql::all(ctx.db.run(outbox::due(ctx.now(), CRON_BATCH)).await?)?;
+    let emails = ctx.config.email_webhook_url.is_some();
+    let due: Vec<outbox::IdRow> = sql::all(
+        ctx.db
+            .run(outbox::due(ctx.now(), CRON_BATCH, emails))
+            .await?,
+    )?;
     let ids: Vec<String> = due.into_iter().map(|r| r.id).collect();
     deliver(ctx, http, &ids).await
 }
 
+/// One try of one message: an email through the relay, or a payment notification to its
+/// URL. Without a relay (development) emails are not claimed: the outbox is the mailbox.
 async fn deliver_one(
     ctx: &Ctx<'_>,
     http: &dyn HttpClient,
-    url: &str,
     id: &str,
     report: &mut DeliveryReport,
 ) -> Result<(), ApiError> {
     let now = ctx.now();
-    let claimed: Option<outbox::OutboxRow> =
-        sql::first(ctx.db.run(outbox::claim(id, now, now + LEASE_MS)).await?)?;
+    let relay = ctx.config.email_webhook_url.as_deref();
+    let claimed: Option<outbox::OutboxRow> = sql::first(
+        ctx.db
+            .run(outbox::claim(id, now, now + LEASE_MS, relay.is_some()))
+            .await?,
+    )?;
     let Some(msg) = claimed else {
-        return Ok(()); // not due, already sent, or someone else is on it
+        return Ok(()); // not due, already sent, someone else is on it, or no relay
     };
-    let data: serde_json::Value =
-        serde_json::from_str(&msg.data_json).unwrap_or_else(|_| json!({}));
-    let body = json!({
-        "id": msg.id,
-        "to": msg.to_address,
-        "from": ctx.config.email_from,
-        "subject": msg.subject,
-        "text": msg.body_text,
-        "template": msg.template,
-        "data": data,
-    })
-    .to_string();
-    let timestamp = now / 1000;
-    let signature = crypto::webhook_signature(
-        &ctx.config.email_webhook_secret.0,
-        &msg.id,
-        timestamp,
-        body.as_bytes(),
-    );
-    let headers = vec![
-        ("content-type".to_owned(), "application/json".to_owned()),
-        ("webhook-id".to_owned(), msg.id.clone()),
-        ("webhook-timestamp".to_owned(), timestamp.to_string()),
-        ("webhook-signature".to_owned(), signature),
-        ("user-agent".to_owned(), "devcenter-outbox/1".to_owned()),
-    ];
-    let error = match http.post(url, &headers, body.as_bytes()).await {
-        Ok(status) if (200..300).contains(&status) => None,
-        Ok(status) => Some(format!("email webhook answered HTTP {status}")),
-        Err(e) => Some(format!("email webhook unreachable: {e}")),
+    let (error, on_success) = if msg.kind == "notification" {
+        match crate::gateway::notify::send(ctx, http, &msg).await {
+            Ok(passed) => (None, passed),
+            Err(e) => (Some(e), Vec::new()),
+        }
+    } else {
+        let Some(url) = relay else { return Ok(()) };
+        (
+            send_email(ctx, http, url, &msg, now).await.err(),
+            Vec::new(),
+        )
     };
     match error {
         None => {
             let mut batch = vec![outbox::mark_sent(&msg.id, ctx.clock.now_ms())];
+            batch.extend(on_success);
             if !ctx.config.is_development() {
                 batch.push(outbox::redact(&msg.id));
             }
@@ -329,6 +316,47 @@ async fn deliver_one(
         }
     }
     Ok(())
+}
+
+/// Posts an email to the relay as a Standard Webhooks message.
+async fn send_email(
+    ctx: &Ctx<'_>,
+    http: &dyn HttpClient,
+    url: &str,
+    msg: &outbox::OutboxRow,
+    now: i64,
+) -> Result<(), String> {
+    let data: serde_json::Value =
+        serde_json::from_str(&msg.data_json).unwrap_or_else(|_| json!({}));
+    let body = json!({
+        "id": msg.id,
+        "to": msg.to_address,
+        "from": ctx.config.email_from,
+        "subject": msg.subject,
+        "text": msg.body_text,
+        "template": msg.template,
+        "data": data,
+    })
+    .to_string();
+    let timestamp = now / 1000;
+    let signature = crypto::webhook_signature(
+        &ctx.config.email_webhook_secret.0,
+        &msg.id,
+        timestamp,
+        body.as_bytes(),
+    );
+    let headers = vec![
+        ("content-type".to_owned(), "application/json".to_owned()),
+        ("webhook-id".to_owned(), msg.id.clone()),
+        ("webhook-timestamp".to_owned(), timestamp.to_string()),
+        ("webhook-signature".to_owned(), signature),
+        ("user-agent".to_owned(), "devcenter-outbox/1".to_owned()),
+    ];
+    match http.post(url, &headers, body.as_bytes()).await {
+        Ok(a) if (200..300).contains(&a.status) => Ok(()),
+        Ok(a) => Err(format!("email webhook answered HTTP {}", a.status)),
+        Err(e) => Err(format!("email webhook unreachable: {e}")),
+    }
 }
 
 /// Delay before the next try after `prior_attempts` failures: base, 2·base, 4·base, ...

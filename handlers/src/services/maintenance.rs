@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::platform::Ctx;
-use crate::sql::{codes, outbox, sessions, throttle, webhooks};
+use crate::sql::{codes, gateway, outbox, sessions, throttle, webhooks};
 
 const DAY_MS: i64 = 24 * 60 * 60 * 1000;
 
@@ -18,6 +18,7 @@ pub async fn sweep(ctx: &Ctx<'_>) -> Result<(), ApiError> {
             throttle::delete_old_email(now - DAY_MS),
             outbox::delete_old(now - 30 * DAY_MS),
             webhooks::delete_old(now - 30 * DAY_MS),
+            gateway::delete_old_requests(now - 7 * DAY_MS),
         ])
         .await?;
     Ok(())

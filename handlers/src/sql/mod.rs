@@ -25,6 +25,7 @@ modules! {
     apps,
     audit,
     codes,
+    gateway,
     guard,
     members,
     outbox,

@@ -25,12 +25,15 @@ statements! {
                                      ELSE EXISTS (SELECT 1 FROM accounts WHERE email = ?2) END";
     LIST_FOR_RECIPIENT = "SELECT id, to_address, template, subject, body_text, data_json, status, attempts, created_at \
                           FROM outbox WHERE to_address = ?1 ORDER BY created_at DESC, id DESC LIMIT ?2";
-    DUE = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 ORDER BY next_attempt_at LIMIT ?2";
+    /// Due messages; emails only when ?3 is 1 (an email relay is configured: without one, in
+    /// development, the outbox is the mailbox and emails stay in it).
+    DUE = "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?1 AND (?3 = 1 OR kind <> 'email') \
+           ORDER BY next_attempt_at LIMIT ?2";
     /// Claims a due message by pushing its next attempt ahead (a lease), so the request's
-    /// background delivery and the cron never send it twice at once.
+    /// background delivery and the cron never send it twice at once. ?4 as in DUE.
     CLAIM = "UPDATE outbox SET next_attempt_at = ?3 \
-             WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 \
-             RETURNING id, to_address, template, subject, body_text, data_json, attempts";
+             WHERE id = ?1 AND status = 'pending' AND next_attempt_at <= ?2 AND (?4 = 1 OR kind <> 'email') \
+             RETURNING id, kind, to_address, template, subject, body_text, data_json, attempts";
     MARK_SENT = "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = ?2, last_error = NULL WHERE id = ?1";
     /// Outside development the content (codes, links) is not kept once it has left.
     REDACT = "UPDATE outbox SET body_text = '[redacted after delivery]', data_json = '{}' WHERE id = ?1";
@@ -43,6 +46,8 @@ statements! {
 #[derive(Debug, Clone, Deserialize)]
 pub struct OutboxRow {
     pub id: String,
+    /// `email` or `notification` (a payment notification: to_address is its URL).
+    pub kind: String,
     pub to_address: String,
     pub template: String,
     pub subject: String,
@@ -147,12 +152,20 @@ pub fn list_for_recipient(to: &str, limit: i64) -> Query {
     q(LIST_FOR_RECIPIENT, vec![to.into(), limit.into()])
 }
 
-pub fn due(now: i64, limit: i64) -> Query {
-    q(DUE, vec![now.into(), limit.into()])
+pub fn due(now: i64, limit: i64, emails: bool) -> Query {
+    q(DUE, vec![now.into(), limit.into(), i64::from(emails).into()])
 }
 
-pub fn claim(id: &str, now: i64, lease_until: i64) -> Query {
-    q(CLAIM, vec![id.into(), now.into(), lease_until.into()])
+pub fn claim(id: &str, now: i64, lease_until: i64, emails: bool) -> Query {
+    q(
+        CLAIM,
+        vec![
+            id.into(),
+            now.into(),
+            lease_until.into(),
+            i64::from(emails).into(),
+        ],
+    )
 }
 
 pub fn mark_sent(id: &str, now: i64) -> Query {

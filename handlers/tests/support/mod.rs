@@ -12,7 +12,8 @@ use std::task::{Context, Poll, Waker};
 
 use async_trait::async_trait;
 use devcenter_handlers::platform::{
-    Clock, Crypto, CryptoError, Db, DbError, HttpClient, Outcome, Query, Rng, Row, Value,
+    Clock, Crypto, CryptoError, Db, DbError, HttpAnswer, HttpClient, Outcome, Query, Rng, Row,
+    Value,
 };
 use devcenter_handlers::{Config, Ctx, Method, Request, Response};
 use rusqlite::types::ValueRef;
@@ -184,6 +185,15 @@ impl Crypto for NativeCrypto {
         pbkdf2::pbkdf2_hmac::<sha2::Sha256>(password, salt, iterations, &mut out);
         Ok(out)
     }
+
+    async fn sign_rs256(&self, key_pem: &str, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        use rsa::pkcs8::DecodePrivateKey;
+        use rsa::signature::{SignatureEncoding, Signer};
+        let key = rsa::RsaPrivateKey::from_pkcs8_pem(key_pem.trim())
+            .map_err(|e| CryptoError(format!("platform key: {e}")))?;
+        let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
+        Ok(signer.sign(message).to_vec())
+    }
 }
 
 /// One recorded POST: url, headers, body.
@@ -194,6 +204,8 @@ pub type Post = (String, Vec<(String, String)>, Vec<u8>);
 pub struct RecordingHttp {
     pub posts: RefCell<Vec<Post>>,
     pub script: RefCell<Vec<Result<u16, String>>>,
+    /// The body of every answer (a notification's acknowledgement); empty when unset.
+    pub answer_body: RefCell<Vec<u8>>,
 }
 
 #[async_trait(?Send)]
@@ -203,16 +215,20 @@ impl HttpClient for RecordingHttp {
         url: &str,
         headers: &[(String, String)],
         body: &[u8],
-    ) -> Result<u16, String> {
+    ) -> Result<HttpAnswer, String> {
         self.posts
             .borrow_mut()
             .push((url.to_owned(), headers.to_vec(), body.to_vec()));
         let mut script = self.script.borrow_mut();
-        if script.is_empty() {
+        let status = if script.is_empty() {
             Ok(200)
         } else {
             script.remove(0)
-        }
+        };
+        status.map(|status| HttpAnswer {
+            status,
+            body: self.answer_body.borrow().clone(),
+        })
     }
 }
 

@@ -1,0 +1,171 @@
+//! Who is calling the gateway: a client id whose signature verified, with the Agent-Token it
+//! presented checked. The one place the gateway decides access (SPEC 3.4).
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use super::result::GatewayError;
+use super::signature::{self, SignatureHeader};
+use crate::crypto;
+use crate::domain::sandbox;
+use crate::http::Request;
+use crate::platform::Ctx;
+use crate::sql::{self, gateway as gw, gateway::ClientRow};
+
+/// The rate limit's window.
+pub const RATE_WINDOW_MS: i64 = 10_000;
+
+/// A verified gateway caller.
+#[derive(Debug, Clone)]
+pub struct GatewayClient {
+    pub app_id: String,
+    pub client_id: String,
+    pub key_version: i64,
+    pub notification_url: Option<String>,
+}
+
+/// A refusal, with the application it concerns when the client id named one (so it can be
+/// logged for that application and count toward its acceptance cases).
+#[derive(Debug)]
+pub struct Refusal {
+    pub error: GatewayError,
+    pub app_id: Option<String>,
+    /// The acceptance case this refusal demonstrates, if any.
+    pub case: Option<&'static str>,
+}
+
+impl Refusal {
+    fn anonymous(error: GatewayError) -> Refusal {
+        Refusal {
+            error,
+            app_id: None,
+            case: None,
+        }
+    }
+    fn for_app(error: GatewayError, row: &ClientRow) -> Refusal {
+        Refusal {
+            error,
+            app_id: Some(row.application_id.clone()),
+            case: None,
+        }
+    }
+}
+
+impl From<GatewayError> for Refusal {
+    fn from(error: GatewayError) -> Self {
+        Refusal::anonymous(error)
+    }
+}
+
+fn required<'r>(req: &'r Request, name: &str) -> Result<&'r str, Refusal> {
+    req.header(name)
+        .filter(|v| !v.trim().is_empty())
+        .ok_or_else(|| {
+            Refusal::anonymous(GatewayError::ParamIllegal(format!(
+                "The {name} header is required."
+            )))
+        })
+}
+
+thread_local! {
+    /// Parsed public keys by (client id, version). Key versions are immutable once uploaded,
+    /// so an isolate may keep them; a new upload is a new version and a new entry.
+    static KEYS: RefCell<HashMap<(String, i64), rsa::RsaPublicKey>> = RefCell::new(HashMap::new());
+}
+const KEY_CACHE_MAX: usize = 512;
+
+fn parsed_key(client_id: &str, version: i64, pem: &str) -> Option<rsa::RsaPublicKey> {
+    let id = (client_id.to_owned(), version);
+    if let Some(k) = KEYS.with(|c| c.borrow().get(&id).cloned()) {
+        return Some(k);
+    }
+    let key = signature::public_key(pem)?;
+    KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= KEY_CACHE_MAX {
+            c.clear();
+        }
+        c.insert(id, key.clone());
+    });
+    Some(key)
+}
+
+/// Checks headers, client, time, signature, Agent-Token and rate, in that order, with one D1
+/// read.
+pub async fn authenticate(
+    ctx: &Ctx<'_>,
+    req: &Request,
+    uri: &str,
+) -> Result<GatewayClient, Refusal> {
+    let client_id = required(req, "client-id")?;
+    let request_time = required(req, "request-time")?;
+    let signature_raw = required(req, "signature")?;
+    // A header that does not parse still lets the client be looked up (for the log).
+    let header: Result<SignatureHeader, _> = signature::parse_header(signature_raw);
+    let wanted_version = header.as_ref().ok().and_then(|h| h.key_version);
+    let now = ctx.now();
+    let row: Option<ClientRow> = sql::first(
+        ctx.db
+            .run(gw::client(client_id, wanted_version, now - RATE_WINDOW_MS))
+            .await
+            .map_err(GatewayError::from)?,
+    )
+    .map_err(GatewayError::from)?;
+    let Some(row) = row else {
+        return Err(Refusal::anonymous(GatewayError::InvalidClient));
+    };
+    let time_ok = signature::parse_time(request_time).is_some_and(|t| signature::fresh(t, now));
+    if !time_ok {
+        return Err(Refusal::for_app(
+            GatewayError::ParamIllegal(
+                "The Request-Time must be ISO 8601 with an offset or epoch milliseconds, within 5 minutes of now.".into(),
+            ),
+            &row,
+        ));
+    }
+    let header =
+        header.map_err(|p| Refusal::for_app(GatewayError::SignatureInvalid(p.message()), &row))?;
+    let (Some(version), Some(pem)) = (row.key_version, row.public_key_pem.as_deref()) else {
+        return Err(Refusal::for_app(GatewayError::KeyNotFound, &row));
+    };
+    let key = parsed_key(&row.client_id, version, pem).ok_or_else(|| {
+        Refusal::for_app(
+            GatewayError::SystemError("stored key does not parse".into()),
+            &row,
+        )
+    })?;
+    let content = signature::content(req.method.as_str(), uri, client_id, request_time, &req.body);
+    let valid = signature::decode_value(&header.value)
+        .is_some_and(|sig| signature::verify(&key, &content, &sig));
+    if !valid {
+        let mut refusal = Refusal::for_app(
+            GatewayError::SignatureInvalid(
+                "The signature does not verify with the uploaded key: check the signed content with POST /v1/tools/verify-signature.",
+            ),
+            &row,
+        );
+        refusal.case = Some("bad_signature_refused");
+        return Err(refusal);
+    }
+    if let Some(token) = req.header("agent-token").filter(|t| !t.is_empty()) {
+        let expected = sandbox::test_agent_token(
+            &ctx.config.token_key.0,
+            &row.application_id,
+            &row.test_token_nonce,
+        );
+        if !crypto::ct_eq(token.as_bytes(), expected.as_bytes()) {
+            let mut refusal = Refusal::for_app(GatewayError::AccessDenied, &row);
+            refusal.case = Some("unknown_agent_token_refused");
+            return Err(refusal);
+        }
+    }
+    if row.recent_calls >= ctx.config.gateway_rate_limit {
+        return Err(Refusal::for_app(GatewayError::TrafficExceedLimit, &row));
+    }
+    Ok(GatewayClient {
+        app_id: row.application_id,
+        client_id: row.client_id,
+        key_version: version,
+        notification_url: row.notification_url,
+    })
+}

@@ -1,0 +1,283 @@
+//! POST /v1/tools/verify-signature: checks a signature the way the gateway does and, when it
+//! fails, names the likely mistake by trying the usual ones (another key version, the other
+//! environment's key, the body re-indented, the value not URL-encoded, another client id or
+//! path). Roles that develop in the sandbox; 404 for an app the caller cannot see.
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::domain::permissions::Permission;
+use crate::error::{ApiError, Invalid};
+use crate::gateway::signature::{self, SignatureHeader};
+use crate::http::{Request, Response};
+use crate::platform::Ctx;
+use crate::routes::Params;
+use crate::services::access;
+use crate::sql::{self, gateway as gw, gateway::KeyRow};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Body {
+    app_id: String,
+    environment: String,
+    method: String,
+    uri: String,
+    client_id: String,
+    request_time: String,
+    body: String,
+    signature_header: String,
+}
+
+fn invalid(field: &str, code: &'static str, detail: &str) -> ApiError {
+    ApiError::Validation(vec![Invalid::new(code, detail).at(field)])
+}
+
+fn problem(code: &str, message: String) -> Value {
+    json!({"code": code, "message": message})
+}
+
+struct Keys {
+    mine: Vec<(i64, rsa::RsaPublicKey)>,
+    other: Vec<(i64, rsa::RsaPublicKey)>,
+}
+
+fn parse_keys(rows: Vec<KeyRow>) -> Vec<(i64, rsa::RsaPublicKey)> {
+    rows.into_iter()
+        .filter_map(|r| signature::public_key(&r.public_key_pem).map(|k| (r.version, k)))
+        .collect()
+}
+
+fn verifies(key: &rsa::RsaPublicKey, content: &[u8], sig: &[u8]) -> bool {
+    signature::verify(key, content, sig)
+}
+
+pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
+    let b: Body = req.json()?;
+    let environment = match b.environment.as_str() {
+        "sandbox" | "production" => b.environment.as_str(),
+        _ => {
+            return Err(invalid(
+                "environment",
+                "invalid_environment",
+                "Use sandbox or production.",
+            ))
+        }
+    };
+    let other_environment = if environment == "sandbox" {
+        "production"
+    } else {
+        "sandbox"
+    };
+    let method = b.method.trim();
+    if !matches!(method, "POST" | "GET" | "PUT" | "DELETE" | "PATCH") {
+        return Err(invalid(
+            "method",
+            "invalid_method",
+            "Use the HTTP method in capitals, such as POST.",
+        ));
+    }
+    if !b.uri.starts_with('/') || b.uri.len() > 2048 {
+        return Err(invalid(
+            "uri",
+            "invalid_uri",
+            "The Request-URI starts with / (the path, and the query if one was sent).",
+        ));
+    }
+    let (_caller, access) =
+        access::authorized_app(ctx, req, &b.app_id, Permission::SandboxDevelop).await?;
+    let app = &access.app;
+    let outcomes = ctx
+        .db
+        .batch(vec![
+            gw::keys(&app.id, environment),
+            gw::keys(&app.id, other_environment),
+        ])
+        .await?;
+    let mut outcomes = outcomes.into_iter();
+    let keys = Keys {
+        mine: parse_keys(
+            outcomes
+                .next()
+                .map(sql::all)
+                .transpose()?
+                .unwrap_or_default(),
+        ),
+        other: parse_keys(
+            outcomes
+                .next()
+                .map(sql::all)
+                .transpose()?
+                .unwrap_or_default(),
+        ),
+    };
+    let content = signature::content(
+        method,
+        &b.uri,
+        &b.client_id,
+        &b.request_time,
+        b.body.as_bytes(),
+    );
+    let content_text = String::from_utf8_lossy(&content).into_owned();
+    let mut problems = Vec::new();
+    let expected_client = if environment == "sandbox" {
+        app.sandbox_client_id.as_deref()
+    } else {
+        app.production_client_id.as_deref()
+    };
+    if expected_client != Some(b.client_id.as_str()) {
+        problems.push(problem(
+            "wrong_client_id",
+            format!(
+                "The client id is not this application's {environment} client id ({}).",
+                expected_client.unwrap_or("none")
+            ),
+        ));
+    }
+    if signature::parse_time(&b.request_time).is_none() {
+        problems.push(problem(
+            "request_time_unreadable",
+            "The Request-Time is neither ISO 8601 with an offset nor epoch milliseconds.".into(),
+        ));
+    }
+    let header: SignatureHeader = match signature::parse_header(&b.signature_header) {
+        Ok(h) => h,
+        Err(p) => {
+            problems.push(problem("signature_header_malformed", p.message().into()));
+            return answer(false, None, &content_text, problems);
+        }
+    };
+    let version = header
+        .key_version
+        .or_else(|| keys.mine.iter().map(|(v, _)| *v).max());
+    let key = keys
+        .mine
+        .iter()
+        .find(|(v, _)| Some(*v) == version)
+        .map(|(_, k)| k);
+    let Some(key) = key else {
+        problems.push(problem(
+            "key_not_found",
+            format!(
+                "No {environment} public key of version {} is uploaded for this application.",
+                version.unwrap_or(0)
+            ),
+        ));
+        return answer(false, version, &content_text, problems);
+    };
+    let decoded = signature::decode_value(&header.value);
+    if decoded
+        .as_deref()
+        .is_some_and(|sig| verifies(key, &content, sig))
+    {
+        // Valid as a signature; the gateway still refuses a wrong client id or time.
+        return answer(problems.is_empty(), version, &content_text, problems);
+    }
+    // Not valid: look for the usual mistakes, most specific first.
+    let raw = STANDARD.decode(header.value.as_bytes()).ok();
+    if raw
+        .as_deref()
+        .is_some_and(|sig| verifies(key, &content, sig))
+    {
+        problems.push(problem(
+            "not_url_encoded",
+            "The signature is right but its value is not URL-encoded: '+' reads as a space. URL-encode the base64 value.".into(),
+        ));
+        return answer(false, version, &content_text, problems);
+    }
+    let candidates: Vec<Vec<u8>> = [decoded, raw].into_iter().flatten().collect();
+    let any = |k: &rsa::RsaPublicKey, c: &[u8]| candidates.iter().any(|s| verifies(k, c, s));
+    if let Some((v, _)) = keys
+        .mine
+        .iter()
+        .find(|(v, k)| Some(*v) != version && any(k, &content))
+    {
+        problems.push(problem(
+            "wrong_key_version",
+            format!("The value was signed with key version {v}: send keyVersion={v}."),
+        ));
+    } else if keys.other.iter().any(|(_, k)| any(k, &content)) {
+        problems.push(problem(
+            "other_environment_key",
+            format!("The value was signed with the application's {other_environment} key; sign {environment} calls with the {environment} key."),
+        ));
+    } else if body_variants(&b.body).iter().any(|body| {
+        any(
+            key,
+            &signature::content(
+                method,
+                &b.uri,
+                &b.client_id,
+                &b.request_time,
+                body.as_bytes(),
+            ),
+        )
+    }) {
+        problems.push(problem(
+            "body_whitespace",
+            "The signature is over the same JSON written differently (whitespace or indentation): sign the body bytes exactly as sent.".into(),
+        ));
+    } else if let Some(uri) = uri_variant(&b.uri).filter(|u| {
+        any(
+            key,
+            &signature::content(method, u, &b.client_id, &b.request_time, b.body.as_bytes()),
+        )
+    }) {
+        problems.push(problem(
+            "uri_differs",
+            format!("The signature is over the path {uri}; sign the path the call is sent to."),
+        ));
+    } else if let Some(cid) = expected_client.filter(|c| {
+        *c != b.client_id
+            && any(
+                key,
+                &signature::content(method, &b.uri, c, &b.request_time, b.body.as_bytes()),
+            )
+    }) {
+        problems.push(problem(
+            "client_id_differs",
+            format!("The signature is over the client id {cid}, not the one sent."),
+        ));
+    } else {
+        problems.push(problem(
+            "signature_mismatch",
+            "The signature does not match content_signed with any uploaded key. Sign exactly content_signed: the Request-Time text as sent (a time formatted twice differs), and the body bytes as sent.".into(),
+        ));
+    }
+    answer(false, version, &content_text, problems)
+}
+
+/// The body as a developer may have signed it instead: compact, pretty, or trimmed.
+fn body_variants(body: &str) -> Vec<String> {
+    let mut out = vec![body.trim().to_owned()];
+    if let Ok(v) = serde_json::from_str::<Value>(body) {
+        out.push(v.to_string());
+        out.extend(serde_json::to_string_pretty(&v).ok());
+    }
+    out.retain(|b| b != body);
+    out
+}
+
+/// The production path for a sandbox one and back (the SDKs rewrite `/ams/api` to
+/// `/ams/sandbox/api` before signing; a hand-written client may sign the other).
+fn uri_variant(uri: &str) -> Option<String> {
+    if let Some(rest) = uri.strip_prefix("/ams/sandbox/api") {
+        Some(format!("/ams/api{rest}"))
+    } else {
+        uri.strip_prefix("/ams/api")
+            .map(|rest| format!("/ams/sandbox/api{rest}"))
+    }
+}
+
+fn answer(
+    valid: bool,
+    version: Option<i64>,
+    content: &str,
+    problems: Vec<Value>,
+) -> Result<Response, ApiError> {
+    Ok(Response::json(
+        200,
+        &json!({"valid": valid, "key_version": version, "content_signed": content, "problems": problems}),
+    ))
+}
