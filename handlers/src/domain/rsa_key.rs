@@ -1,11 +1,17 @@
 //! `RsaPublicKey`: an application's RSA public key as a developer uploads it (PEM, or the bare
 //! base64 of the DER), checked and kept in one canonical form, the DER SubjectPublicKeyInfo
 //! (SPKI) that `openssl rsa -pubout` writes and WebCrypto's `importKey("spki", ..)` takes.
+//! `RsaPrivateKey`: an RSA private key in PEM, for signing where there is no WebCrypto
+//! (native tests and the native `Crypto`).
 //!
-//! The DER reader is hand-written and minimal. It knows only the few fixed shapes it needs
-//! (SPKI, PKCS#1, PKCS#8) and never recurses, so nesting depth cannot be turned against it;
-//! it accepts only DER (definite, minimal lengths; single-byte tags; minimal, non-negative
-//! integers) and every read is bounds-checked, so no input makes it panic.
+//! The DER is decoded by the RustCrypto crates `rsa` uses (`der`, `spki`, `pkcs1`, `pkcs8`),
+//! which accept only DER (definite, minimal lengths; minimal, non-negative integers), check
+//! every read and decode these fixed shapes without recursing into the input. What this
+//! module adds around them is for the developer: the text layer (PEM labels, pasted
+//! whitespace, `\n` escapes, base64 with friendly errors), recognising what was pasted instead
+//! of a public key (a private key, even cut short; a certificate; an EC, Ed25519, OpenSSH or
+//! JWK key) before the decoders reject it, and the size and exponent rules, each with a
+//! message that says what to do.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -14,6 +20,13 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::DecodePaddingMode;
 use base64::Engine as _;
+use rsa::pkcs1;
+use rsa::pkcs1::der::asn1::AnyRef;
+use rsa::pkcs1::der::{self, Decode as _, Header, Reader as _, SliceReader, Tag, Tagged as _};
+use rsa::pkcs1v15::{Signature, SigningKey, VerifyingKey};
+use rsa::pkcs8::{self, spki, EncodePublicKey as _};
+use rsa::signature::{SignatureEncoding as _, Signer as _, Verifier as _};
+use rsa::BigUint;
 use sha2::{Digest, Sha256};
 
 use crate::error::Invalid;
@@ -26,9 +39,11 @@ pub const MAX_BITS: u32 = 4096;
 /// BoringSSL, behind Cloudflare's WebCrypto, refuses public exponents longer than 33 bits.
 const MAX_EXPONENT_BITS: u32 = 33;
 
+/// The DER tags (single identifier bytes) that the shape checks look for.
 const TAG_INTEGER: u8 = 0x02;
 const TAG_BIT_STRING: u8 = 0x03;
 const TAG_OCTET_STRING: u8 = 0x04;
+#[cfg(test)]
 const TAG_NULL: u8 = 0x05;
 const TAG_OID: u8 = 0x06;
 const TAG_SEQUENCE: u8 = 0x30;
@@ -56,7 +71,7 @@ const HOW_TO_GENERATE: &str =
     "`openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out key.pem`";
 
 /// An RSA public key of 2048 to 4096 bits with a sane public exponent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RsaPublicKey {
     /// Canonical DER SubjectPublicKeyInfo (rsaEncryption, NULL parameters).
     spki: Vec<u8>,
@@ -65,7 +80,18 @@ pub struct RsaPublicKey {
     /// Big-endian, no leading zero byte.
     exponent: Vec<u8>,
     bits: u32,
+    /// The same key, parsed once by the `rsa` crate, for `verify_sha256`.
+    verifier: VerifyingKey<Sha256>,
 }
+
+/// Two keys are equal when their canonical SPKI is: the rest is derived from it.
+impl PartialEq for RsaPublicKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.spki == other.spki
+    }
+}
+
+impl Eq for RsaPublicKey {}
 
 impl RsaPublicKey {
     /// A key as a developer pastes it: PEM (`-----BEGIN PUBLIC KEY-----`, or PKCS#1
@@ -138,33 +164,10 @@ impl RsaPublicKey {
     /// KEY-----`). For the platform's own keys, read from configuration. The same size and
     /// exponent rules as `parse` apply. Errors never contain key material.
     pub fn from_private_key_pem(pem: &str) -> Result<RsaPublicKey, String> {
-        let text = unescape_newlines(pem.trim());
-        let (label, body) = pem_block(text.trim())
-            .map_err(|e| format!("This is not a PEM private key. {}", e.detail))?;
-        if body.contains(':') {
-            return Err(
-                "The private key is encrypted (it has PEM headers such as Proc-Type); store it \
-                 unencrypted: `openssl pkey -in key.pem -out plain.pem`."
-                    .into(),
-            );
-        }
-        let der = Wipe(decode_base64(body).map_err(|e| e.detail)?);
-        let rsa_private_key = match label {
-            "PRIVATE KEY" => pkcs8_rsa_private_key(&der.0)?,
-            "RSA PRIVATE KEY" => der.0.as_slice(),
-            "ENCRYPTED PRIVATE KEY" => {
-                return Err("The private key is encrypted; store it unencrypted: \
-                            `openssl pkey -in key.pem -out plain.pem`."
-                    .into())
-            }
-            other => {
-                return Err(format!(
-                    "Expected a `PRIVATE KEY` or `RSA PRIVATE KEY` PEM block, found `{other}`."
-                ))
-            }
-        };
-        let (n, e) = rsa_private_key_parts(rsa_private_key)?;
-        RsaPublicKey::from_parts(n, e).map_err(|e| e.detail)
+        with_private_key(pem, |key| {
+            RsaPublicKey::from_parts(key.modulus.as_bytes(), key.public_exponent.as_bytes())
+                .map_err(|e| e.detail)
+        })
     }
 
     /// The modulus size in bits (2048 to 4096).
@@ -208,12 +211,24 @@ impl RsaPublicKey {
         hex::encode(Sha256::digest(&self.spki))
     }
 
-    /// Checks a modulus and exponent (raw DER INTEGER contents) and builds the canonical SPKI.
+    /// Whether `signature` is a valid RSASSA-PKCS1-v1_5 signature with SHA-256 of `message`
+    /// by this key (what `openssl dgst -sha256 -verify` checks, and WebCrypto's
+    /// `RSASSA-PKCS1-v1_5` with `SHA-256`). A signature of the wrong length is invalid.
+    pub fn verify_sha256(&self, message: &[u8], signature: &[u8]) -> bool {
+        Signature::try_from(signature)
+            .is_ok_and(|signature| self.verifier.verify(message, &signature).is_ok())
+    }
+
+    /// Checks a modulus and exponent (magnitudes as the DER decoder gives them: big-endian,
+    /// no leading zero byte, a lone zero byte for zero) and builds the key and its canonical
+    /// SPKI.
     fn from_parts(n: &[u8], e: &[u8]) -> Result<RsaPublicKey, Invalid> {
-        let n =
-            positive_integer(n).map_err(|why| malformed(format!("The key's modulus is {why}.")))?;
-        let e = positive_integer(e)
-            .map_err(|why| malformed(format!("The key's public exponent is {why}.")))?;
+        if n.iter().all(|&b| b == 0) {
+            return Err(malformed("The key's modulus is zero."));
+        }
+        if e.iter().all(|&b| b == 0) {
+            return Err(malformed("The key's public exponent is zero."));
+        }
         if n.last().is_some_and(|b| b & 1 == 0) {
             return Err(malformed(
                 "The key's modulus is even, so it is not a valid RSA key.",
@@ -253,11 +268,20 @@ impl RsaPublicKey {
                  standard exponent 65537.",
             ));
         }
+        // The crate's own checks (odd modulus, exponent below it and within 33 bits, at most
+        // 4096 bits) are a subset of the ones above, so this refusal is not expected.
+        let key = rsa::RsaPublicKey::new(BigUint::from_bytes_be(n), BigUint::from_bytes_be(e))
+            .map_err(|_| malformed("The key's modulus and exponent do not form an RSA key."))?;
+        let spki = key
+            .to_public_key_der()
+            .map_err(|_| malformed("The key cannot be encoded as a SubjectPublicKeyInfo."))?
+            .into_vec();
         Ok(RsaPublicKey {
-            spki: encode_spki(n, e),
+            spki,
             modulus: n.to_vec(),
             exponent: e.to_vec(),
             bits,
+            verifier: VerifyingKey::new(key),
         })
     }
 }
@@ -265,6 +289,70 @@ impl RsaPublicKey {
 impl std::fmt::Display for RsaPublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RSA-{} {}", self.bits, self.fingerprint())
+    }
+}
+
+/// An RSA private key (2048 to 4096 bits, two primes), for signing where WebCrypto is not at
+/// hand: the native tests and the native `Crypto`. The Worker never signs with it. Signing is
+/// deterministic (PKCS#1 v1.5) but not hardened against timing measurements (the `rsa` crate's
+/// RUSTSEC-2023-0071), which is fine for keys that only tests hold. `Debug` shows only the
+/// public half; the key material is wiped when dropped.
+#[derive(Clone)]
+pub struct RsaPrivateKey {
+    signer: SigningKey<Sha256>,
+    public: RsaPublicKey,
+}
+
+impl RsaPrivateKey {
+    /// A private key in PEM: PKCS#8 (`-----BEGIN PRIVATE KEY-----`, as `openssl genpkey` and
+    /// OpenSSL 3's `genrsa` write it) or PKCS#1 (`-----BEGIN RSA PRIVATE KEY-----`), read as
+    /// `RsaPublicKey::from_private_key_pem` reads it, with the same size and exponent rules,
+    /// and checked for consistency (the primes multiply to the modulus, the private exponent
+    /// inverts the public one). Errors never contain key material.
+    pub fn from_pem(pem: &str) -> Result<RsaPrivateKey, String> {
+        with_private_key(pem, |key| {
+            let public =
+                RsaPublicKey::from_parts(key.modulus.as_bytes(), key.public_exponent.as_bytes())
+                    .map_err(|e| e.detail)?;
+            if key.other_prime_infos.is_some() {
+                return Err("Multi-prime RSA private keys are not supported.".into());
+            }
+            let int = |u: &der::asn1::UintRef<'_>| BigUint::from_bytes_be(u.as_bytes());
+            let private = rsa::RsaPrivateKey::from_components(
+                int(&key.modulus),
+                int(&key.public_exponent),
+                int(&key.private_exponent),
+                vec![int(&key.prime1), int(&key.prime2)],
+            )
+            .map_err(|_| {
+                "The private key's numbers do not form a valid RSA key (is it corrupted?)."
+                    .to_owned()
+            })?;
+            Ok(RsaPrivateKey {
+                signer: SigningKey::new(private),
+                public,
+            })
+        })
+    }
+
+    /// The RSASSA-PKCS1-v1_5 signature with SHA-256 of `message` (what
+    /// `openssl dgst -sha256 -sign key.pem` writes): as many bytes as the modulus has, and the
+    /// same every time for the same key and message.
+    pub fn sign_sha256(&self, message: &[u8]) -> Vec<u8> {
+        // Cannot fail: the key was validated and is at least 2048 bits, far more than the
+        // 51 bytes that a SHA-256 DigestInfo with PKCS#1 v1.5 padding needs.
+        self.signer.sign(message).to_vec()
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &RsaPublicKey {
+        &self.public
+    }
+}
+
+impl std::fmt::Debug for RsaPrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RsaPrivateKey({})", self.public)
     }
 }
 
@@ -442,7 +530,7 @@ impl Drop for Wipe {
 }
 
 // ---------------------------------------------------------------------------------------------
-// DER structures
+// DER: what was pasted, then the decoders
 
 /// Public key DER of unknown shape: SPKI, a bare PKCS#1 RSAPublicKey, or something to refuse
 /// with a helpful message (a private key, a certificate).
@@ -462,45 +550,32 @@ fn classify_der(der: &[u8]) -> Result<RsaPublicKey, Invalid> {
 /// SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT
 /// STRING }, with algorithm rsaEncryption and NULL parameters (RFC 3279 §2.3.1).
 fn spki_public_key(der: &[u8]) -> Result<RsaPublicKey, Invalid> {
-    let mut outer = Reader::new(der);
-    let spki = outer.read(TAG_SEQUENCE).map_err(der_refused)?;
-    outer.finish().map_err(der_refused)?;
-    let mut fields = Reader::new(spki);
-    let algorithm = fields.read(TAG_SEQUENCE).map_err(der_refused)?;
-    let key_bits = fields.read(TAG_BIT_STRING).map_err(der_refused)?;
-    fields.finish().map_err(der_refused)?;
-
-    let mut alg = Reader::new(algorithm);
-    let oid = alg.read(TAG_OID).map_err(der_refused)?;
-    if oid != OID_RSA_ENCRYPTION {
-        return Err(not_rsa(oid));
+    let spki =
+        spki::SubjectPublicKeyInfoRef::from_der(der).map_err(|e| der_refused(der_why(&e)))?;
+    let algorithm = &spki.algorithm;
+    if algorithm.oid.as_bytes() != OID_RSA_ENCRYPTION {
+        return Err(not_rsa(algorithm.oid.as_bytes()));
     }
-    let params = alg
-        .read(TAG_NULL)
-        .map_err(|_| der_refused("the rsaEncryption algorithm parameters must be NULL"))?;
-    if !params.is_empty() {
-        return Err(der_refused("the NULL algorithm parameters have contents"));
-    }
-    alg.finish().map_err(der_refused)?;
-
-    let rsa_public_key = match key_bits {
-        [0, rest @ ..] => rest,
+    match algorithm.parameters {
+        Some(params) if params.tag() == Tag::Null => {
+            if !params.value().is_empty() {
+                return Err(der_refused("the NULL algorithm parameters have contents"));
+            }
+        }
         _ => {
             return Err(der_refused(
-                "the key's BIT STRING does not hold whole bytes",
+                "the rsaEncryption algorithm parameters must be NULL",
             ))
         }
-    };
-    let mut inner = Reader::new(rsa_public_key);
-    let body = inner.read(TAG_SEQUENCE).map_err(der_refused)?;
-    inner.finish().map_err(der_refused)?;
-    let mut ints = Reader::new(body);
-    let n = ints.read(TAG_INTEGER).map_err(der_refused)?;
-    let e = ints.read(TAG_INTEGER).map_err(der_refused)?;
-    ints.finish().map_err(der_refused)?;
-
-    let key = RsaPublicKey::from_parts(n, e)?;
-    // The reader accepts only DER, so re-encoding gives back the same bytes; if it ever did
+    }
+    let rsa_public_key = spki
+        .subject_public_key
+        .as_bytes()
+        .ok_or_else(|| der_refused("the key's BIT STRING does not hold whole bytes"))?;
+    let inner =
+        pkcs1::RsaPublicKey::from_der(rsa_public_key).map_err(|e| der_refused(der_why(&e)))?;
+    let key = RsaPublicKey::from_parts(inner.modulus.as_bytes(), inner.public_exponent.as_bytes())?;
+    // The decoders accept only DER, so re-encoding gives back the same bytes; if it ever did
     // not, the fingerprint would not be what the developer computes from their file.
     if key.spki != der {
         return Err(der_refused("it is not in canonical DER form"));
@@ -509,18 +584,22 @@ fn spki_public_key(der: &[u8]) -> Result<RsaPublicKey, Invalid> {
 }
 
 /// PKCS#1 RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }, if the DER
-/// has that shape (`None` if it does not).
+/// has that shape, a SEQUENCE of two INTEGERs (`None` if it does not).
 fn pkcs1_public_key(der: &[u8]) -> Option<Result<RsaPublicKey, Invalid>> {
-    let mut outer = Reader::new(der);
-    let body = outer.read(TAG_SEQUENCE).ok()?;
-    let mut ints = Reader::new(body);
-    let n = ints.read(TAG_INTEGER).ok()?;
-    let e = ints.read(TAG_INTEGER).ok()?;
-    ints.finish().ok()?;
-    if let Err(why) = outer.finish() {
-        return Some(Err(der_refused(why)));
+    let mut fields = Reader::new(Reader::new(der).read_lenient(TAG_SEQUENCE)?);
+    fields.read(TAG_INTEGER)?;
+    fields.read(TAG_INTEGER)?;
+    if !fields.is_empty() {
+        return None;
     }
-    Some(RsaPublicKey::from_parts(n, e))
+    let decoded = SliceReader::new(der).and_then(|mut reader| {
+        let key = pkcs1::RsaPublicKey::decode(&mut reader)?;
+        reader.finish(key)
+    });
+    Some(match decoded {
+        Ok(key) => RsaPublicKey::from_parts(key.modulus.as_bytes(), key.public_exponent.as_bytes()),
+        Err(e) => Err(der_refused(der_why(&e))),
+    })
 }
 
 /// PKCS#8 PrivateKeyInfo (`INTEGER 0|1, SEQUENCE, OCTET STRING ..`), PKCS#1 RSAPrivateKey
@@ -533,11 +612,11 @@ fn looks_like_private_key(der: &[u8]) -> bool {
     };
     let mut fields = Reader::new(body);
     match fields.read_any() {
-        Ok((TAG_INTEGER, [0] | [1])) => matches!(
+        Some((TAG_INTEGER, [0] | [1])) => matches!(
             fields.peek_tag(),
             Some(TAG_SEQUENCE | TAG_INTEGER | TAG_OCTET_STRING)
         ),
-        Ok((TAG_SEQUENCE, algorithm)) => {
+        Some((TAG_SEQUENCE, algorithm)) => {
             Reader::new(algorithm).peek_tag() == Some(TAG_OID)
                 && fields.peek_tag() == Some(TAG_OCTET_STRING)
         }
@@ -547,14 +626,57 @@ fn looks_like_private_key(der: &[u8]) -> bool {
 
 /// Certificate and CertificationRequest are both `SEQUENCE { SEQUENCE, SEQUENCE, BIT STRING }`.
 fn looks_like_certificate(der: &[u8]) -> bool {
-    let Ok(body) = Reader::new(der).read(TAG_SEQUENCE) else {
+    let Some(body) = Reader::new(der).read(TAG_SEQUENCE) else {
         return false;
     };
     let mut fields = Reader::new(body);
-    fields.read(TAG_SEQUENCE).is_ok()
-        && fields.read(TAG_SEQUENCE).is_ok()
-        && fields.read(TAG_BIT_STRING).is_ok()
-        && fields.finish().is_ok()
+    fields.read(TAG_SEQUENCE).is_some()
+        && fields.read(TAG_SEQUENCE).is_some()
+        && fields.read(TAG_BIT_STRING).is_some()
+        && fields.is_empty()
+}
+
+/// Reads a private key PEM (the text checks of `from_private_key_pem`), decodes its DER and
+/// hands the PKCS#1 RSAPrivateKey to `f`; the decoded DER is wiped afterwards.
+fn with_private_key<T>(
+    pem: &str,
+    f: impl FnOnce(&pkcs1::RsaPrivateKey<'_>) -> Result<T, String>,
+) -> Result<T, String> {
+    let text = unescape_newlines(pem.trim());
+    let (label, body) = pem_block(text.trim())
+        .map_err(|e| format!("This is not a PEM private key. {}", e.detail))?;
+    if body.contains(':') {
+        return Err(
+            "The private key is encrypted (it has PEM headers such as Proc-Type); store it \
+             unencrypted: `openssl pkey -in key.pem -out plain.pem`."
+                .into(),
+        );
+    }
+    let der = Wipe(decode_base64(body).map_err(|e| e.detail)?);
+    let rsa_private_key = match label {
+        "PRIVATE KEY" => pkcs8_rsa_private_key(&der.0)?,
+        "RSA PRIVATE KEY" => der.0.as_slice(),
+        "ENCRYPTED PRIVATE KEY" => {
+            return Err("The private key is encrypted; store it unencrypted: \
+                        `openssl pkey -in key.pem -out plain.pem`."
+                .into())
+        }
+        other => {
+            return Err(format!(
+                "Expected a `PRIVATE KEY` or `RSA PRIVATE KEY` PEM block, found `{other}`."
+            ))
+        }
+    };
+    // PKCS#1 RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, privateExponent,
+    // prime1, prime2, exponent1, exponent2, coefficient (all INTEGER), otherPrimeInfos
+    // OPTIONAL }.
+    let key = pkcs1::RsaPrivateKey::from_der(rsa_private_key).map_err(|e| {
+        format!(
+            "The private key is not a valid RSA private key: {}.",
+            der_why(&e)
+        )
+    })?;
+    f(&key)
 }
 
 /// PKCS#8 PrivateKeyInfo ::= SEQUENCE { version INTEGER, algorithm AlgorithmIdentifier,
@@ -562,70 +684,56 @@ fn looks_like_certificate(der: &[u8]) -> bool {
 /// RSAPrivateKey inside, if the algorithm is rsaEncryption.
 fn pkcs8_rsa_private_key(der: &[u8]) -> Result<&[u8], String> {
     let bad = |why: &str| format!("The private key is not valid PKCS#8: {why}.");
-    let mut outer = Reader::new(der);
-    let body = outer.read(TAG_SEQUENCE).map_err(bad)?;
-    outer.finish().map_err(bad)?;
-    let mut fields = Reader::new(body);
-    match fields.read(TAG_INTEGER).map_err(bad)? {
-        [0] | [1] => {}
-        _ => return Err(bad("unknown version")),
-    }
-    let mut alg = Reader::new(fields.read(TAG_SEQUENCE).map_err(bad)?);
-    let oid = alg.read(TAG_OID).map_err(bad)?;
-    if oid != OID_RSA_ENCRYPTION {
+    let info = pkcs8::PrivateKeyInfo::from_der(der).map_err(|e| bad(der_why(&e)))?;
+    if info.algorithm.oid.as_bytes() != OID_RSA_ENCRYPTION {
         return Err("The private key is not an RSA key.".into());
     }
-    if !alg.is_empty() && !alg.read(TAG_NULL).map_err(bad)?.is_empty() {
-        return Err(bad("the NULL algorithm parameters have contents"));
+    match info.algorithm.parameters {
+        None => {}
+        Some(params) if params.tag() == Tag::Null && params.value().is_empty() => {}
+        Some(_) => return Err(bad("the rsaEncryption algorithm parameters must be NULL")),
     }
-    alg.finish().map_err(bad)?;
-    let private_key = fields.read(TAG_OCTET_STRING).map_err(bad)?;
-    // Optional attributes and public key: well-formed, and nothing else.
-    while !fields.is_empty() {
-        match fields.read_any().map_err(bad)? {
-            (0xa0 | 0xa1 | 0x81, _) => {}
-            _ => return Err(bad("unexpected field after the key")),
-        }
-    }
-    Ok(private_key)
+    Ok(info.private_key)
 }
 
-/// PKCS#1 RSAPrivateKey ::= SEQUENCE { version, modulus, publicExponent, privateExponent,
-/// prime1, prime2, exponent1, exponent2, coefficient (all INTEGER), otherPrimeInfos OPTIONAL }:
-/// the modulus and public exponent.
-fn rsa_private_key_parts(der: &[u8]) -> Result<(&[u8], &[u8]), String> {
-    let bad = |why: &str| format!("The private key is not a valid RSA private key: {why}.");
-    let mut outer = Reader::new(der);
-    let body = outer.read(TAG_SEQUENCE).map_err(bad)?;
-    outer.finish().map_err(bad)?;
-    let mut fields = Reader::new(body);
-    let version = fields.read(TAG_INTEGER).map_err(bad)?;
-    if version != [0] && version != [1] {
-        return Err(bad("unknown version"));
-    }
-    let n = fields.read(TAG_INTEGER).map_err(bad)?;
-    let e = fields.read(TAG_INTEGER).map_err(bad)?;
-    for _ in 0..6 {
-        fields.read(TAG_INTEGER).map_err(bad)?;
-    }
-    if version == [1] && !fields.is_empty() {
-        fields.read(TAG_SEQUENCE).map_err(bad)?;
-    }
-    fields.finish().map_err(bad)?;
-    Ok((n, e))
-}
-
-/// The magnitude of a DER INTEGER that must be positive: its contents without the sign byte.
-fn positive_integer(content: &[u8]) -> Result<&[u8], &'static str> {
-    match content {
-        [] => Err("an empty INTEGER"),
-        [first, ..] if first & 0x80 != 0 => Err("negative"),
-        [0] => Err("zero"),
-        [0, second, ..] if second & 0x80 == 0 => {
-            Err("encoded with a redundant leading zero byte, which DER forbids")
+/// Why the DER decoders refused the input, in the words of a message to the developer.
+fn der_why(error: &der::Error) -> &'static str {
+    use der::ErrorKind;
+    match error.kind() {
+        ErrorKind::Incomplete { .. } => {
+            "the data ends in the middle of a field (is part of it missing?)"
         }
-        [0, rest @ ..] => Ok(rest),
-        _ => Ok(content),
+        ErrorKind::TrailingData { .. } => "there are extra bytes after the end of a structure",
+        ErrorKind::IndefiniteLength => "it uses an indefinite length (BER), which DER forbids",
+        ErrorKind::Noncanonical { tag: Tag::Integer } => {
+            "an INTEGER is empty or has a redundant leading zero byte, which DER forbids"
+        }
+        ErrorKind::Noncanonical { .. } => {
+            "it is not in canonical DER form (a length or a value is not encoded minimally)"
+        }
+        ErrorKind::Value { tag: Tag::Integer } => "an INTEGER that must be positive is negative",
+        ErrorKind::Value {
+            tag: Tag::BitString,
+        } => "the key's BIT STRING is not valid",
+        ErrorKind::Overflow | ErrorKind::Overlength | ErrorKind::Length { .. } => {
+            "it declares a length too large for a key"
+        }
+        ErrorKind::TagNumberInvalid => "it uses a multi-byte tag, which no key format has",
+        ErrorKind::OidMalformed => "the algorithm identifier is not a valid OID",
+        ErrorKind::TagUnexpected {
+            expected: Some(expected),
+            ..
+        } => match expected {
+            Tag::Sequence => "a SEQUENCE is missing where the format requires one",
+            Tag::Integer => "an INTEGER is missing where the format requires one",
+            Tag::BitString => "the key's BIT STRING is missing",
+            Tag::ObjectIdentifier => "the algorithm identifier is missing",
+            Tag::Null => "a NULL is missing where the format requires one",
+            Tag::OctetString => "an OCTET STRING is missing where the format requires one",
+            _ => "a field has an unexpected type",
+        },
+        ErrorKind::Value { .. } => "a field holds a value its type does not allow",
+        _ => "a field has an unexpected type",
     }
 }
 
@@ -640,7 +748,8 @@ fn bit_length(magnitude: &[u8]) -> u32 {
         .saturating_add(8 - first.leading_zeros())
 }
 
-/// `1.2.840.113549.1.1.1` from an OID's contents, if it is well-formed.
+/// `1.2.840.113549.1.1.1` from an OID's contents, if it is well-formed. (`const-oid` refuses
+/// some valid OIDs, such as `2.999`, and accepts non-minimal arcs, hence this.)
 fn oid_to_dotted(oid: &[u8]) -> Option<String> {
     let mut arcs: Vec<u64> = Vec::new();
     let mut value: u64 = 0;
@@ -675,50 +784,8 @@ fn oid_to_dotted(oid: &[u8]) -> Option<String> {
     Some(dotted)
 }
 
-/// The canonical SPKI for an RSA modulus and exponent (magnitudes, no leading zero).
-fn encode_spki(n: &[u8], e: &[u8]) -> Vec<u8> {
-    let mut ints = Vec::with_capacity(n.len() + e.len() + 16);
-    push_integer(&mut ints, n);
-    push_integer(&mut ints, e);
-    let mut bit_string = vec![0u8]; // no unused bits
-    push_tlv(&mut bit_string, TAG_SEQUENCE, &ints);
-    let mut algorithm = Vec::with_capacity(13);
-    push_tlv(&mut algorithm, TAG_OID, OID_RSA_ENCRYPTION);
-    push_tlv(&mut algorithm, TAG_NULL, &[]);
-    let mut fields = Vec::with_capacity(bit_string.len() + 24);
-    push_tlv(&mut fields, TAG_SEQUENCE, &algorithm);
-    push_tlv(&mut fields, TAG_BIT_STRING, &bit_string);
-    let mut spki = Vec::with_capacity(fields.len() + 4);
-    push_tlv(&mut spki, TAG_SEQUENCE, &fields);
-    spki
-}
-
-fn push_integer(out: &mut Vec<u8>, magnitude: &[u8]) {
-    if magnitude.first().is_some_and(|b| b & 0x80 != 0) {
-        let mut content = Vec::with_capacity(magnitude.len() + 1);
-        content.push(0);
-        content.extend_from_slice(magnitude);
-        push_tlv(out, TAG_INTEGER, &content);
-    } else {
-        push_tlv(out, TAG_INTEGER, magnitude);
-    }
-}
-
-fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
-    out.push(tag);
-    let len = content.len();
-    if len < 0x80 {
-        out.push(len as u8);
-    } else {
-        let bytes = len.to_be_bytes();
-        let significant: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
-        out.push(0x80 | significant.len() as u8);
-        out.extend_from_slice(&significant);
-    }
-    out.extend_from_slice(content);
-}
-
-/// A cursor over DER bytes that reads one element (tag, length, contents) at a time.
+/// A cursor over a run of DER elements, each read whole by the `der` crate (tag, length and
+/// contents, strictly DER), for recognising the shape of an input before the decoders take it.
 struct Reader<'a> {
     rest: &'a [u8],
 }
@@ -736,83 +803,45 @@ impl<'a> Reader<'a> {
         self.rest.first().copied()
     }
 
-    fn finish(&self) -> Result<(), &'static str> {
-        if self.rest.is_empty() {
-            Ok(())
-        } else {
-            Err("there are extra bytes after the end of a structure")
-        }
+    /// The next element's tag and contents.
+    fn read_any(&mut self) -> Option<(u8, &'a [u8])> {
+        let mut reader = SliceReader::new(self.rest).ok()?;
+        let element = AnyRef::decode(&mut reader).ok()?;
+        let used = usize::try_from(reader.position()).ok()?;
+        self.rest = self.rest.get(used..)?;
+        Some((element.tag().octet(), element.value()))
     }
 
-    /// The tag and the contents' declared length, and the bytes after the header.
-    fn header(&self) -> Result<(u8, usize, &'a [u8]), &'static str> {
-        const TRUNCATED: &str = "the data ends in the middle of a field (is part of it missing?)";
-        let (&tag, rest) = self.rest.split_first().ok_or(TRUNCATED)?;
-        if tag & 0x1f == 0x1f {
-            return Err("it uses a multi-byte tag, which no key format has");
-        }
-        let (&first, rest) = rest.split_first().ok_or(TRUNCATED)?;
-        if first < 0x80 {
-            return Ok((tag, usize::from(first), rest));
-        }
-        if first == 0x80 {
-            return Err("it uses an indefinite length (BER), which DER forbids");
-        }
-        let count = usize::from(first & 0x7f);
-        if count > 4 {
-            return Err("it declares a length too large for a key");
-        }
-        if rest.len() < count {
-            return Err(TRUNCATED);
-        }
-        let (length_bytes, rest) = rest.split_at(count);
-        if length_bytes.first() == Some(&0) {
-            return Err("it encodes a length with a leading zero byte, which DER forbids");
-        }
-        let mut len: usize = 0;
-        for &b in length_bytes {
-            len = len
-                .checked_mul(256)
-                .and_then(|l| l.checked_add(usize::from(b)))
-                .ok_or("it declares a length too large for a key")?;
-        }
-        if len < 0x80 {
-            return Err("it encodes a short length in long form, which DER forbids");
-        }
-        Ok((tag, len, rest))
-    }
-
-    fn read_any(&mut self) -> Result<(u8, &'a [u8]), &'static str> {
-        let (tag, len, rest) = self.header()?;
-        if len > rest.len() {
-            return Err("the data ends in the middle of a field (is part of it missing?)");
-        }
-        let (content, rest) = rest.split_at(len);
-        self.rest = rest;
-        Ok((tag, content))
-    }
-
-    fn read(&mut self, tag: u8) -> Result<&'a [u8], &'static str> {
+    /// The next element's contents, if it has this tag.
+    fn read(&mut self, tag: u8) -> Option<&'a [u8]> {
         let (found, content) = self.read_any()?;
-        if found == tag {
-            Ok(content)
-        } else {
-            Err(match tag {
-                TAG_SEQUENCE => "a SEQUENCE is missing where the format requires one",
-                TAG_INTEGER => "an INTEGER is missing where the format requires one",
-                TAG_BIT_STRING => "the key's BIT STRING is missing",
-                TAG_OID => "the algorithm identifier is missing",
-                TAG_NULL => "a NULL is missing where the format requires one",
-                _ => "a field has an unexpected type",
-            })
-        }
+        (found == tag).then_some(content)
     }
 
     /// Like `read`, but returns whatever contents are present when the data is cut short.
     fn read_lenient(&self, tag: u8) -> Option<&'a [u8]> {
-        let (found, len, rest) = self.header().ok()?;
-        (found == tag).then(|| rest.get(..len).unwrap_or(rest))
+        let mut reader = SliceReader::new(self.rest).ok()?;
+        let header = Header::decode(&mut reader).ok()?;
+        let len = usize::try_from(header.length).ok()?;
+        let rest = self.rest.get(usize::try_from(reader.position()).ok()?..)?;
+        (header.tag.octet() == tag).then(|| rest.get(..len).unwrap_or(rest))
     }
+}
+
+/// DER for the tests' hand-made inputs: one element, tag, length and contents.
+#[cfg(test)]
+fn push_tlv(out: &mut Vec<u8>, tag: u8, content: &[u8]) {
+    out.push(tag);
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else {
+        let bytes = len.to_be_bytes();
+        let significant: Vec<u8> = bytes.iter().copied().skip_while(|&b| b == 0).collect();
+        out.push(0x80 | significant.len() as u8);
+        out.extend_from_slice(&significant);
+    }
+    out.extend_from_slice(content);
 }
 
 #[cfg(test)]

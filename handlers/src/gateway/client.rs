@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::result::GatewayError;
 use super::signature::{self, SignatureHeader};
 use crate::crypto;
+use crate::domain::rsa_key::RsaPublicKey;
 use crate::domain::sandbox;
 use crate::http::Request;
 use crate::platform::Ctx;
@@ -58,7 +59,7 @@ impl From<GatewayError> for Refusal {
 }
 
 fn required<'r>(req: &'r Request, name: &str) -> Result<&'r str, Refusal> {
-    req.header(name)
+    req.header(&name.to_ascii_lowercase())
         .filter(|v| !v.trim().is_empty())
         .ok_or_else(|| {
             Refusal::anonymous(GatewayError::ParamIllegal(format!(
@@ -70,11 +71,11 @@ fn required<'r>(req: &'r Request, name: &str) -> Result<&'r str, Refusal> {
 thread_local! {
     /// Parsed public keys by (client id, version). Key versions are immutable once uploaded,
     /// so an isolate may keep them; a new upload is a new version and a new entry.
-    static KEYS: RefCell<HashMap<(String, i64), rsa::RsaPublicKey>> = RefCell::new(HashMap::new());
+    static KEYS: RefCell<HashMap<(String, i64), RsaPublicKey>> = RefCell::new(HashMap::new());
 }
 const KEY_CACHE_MAX: usize = 512;
 
-fn parsed_key(client_id: &str, version: i64, pem: &str) -> Option<rsa::RsaPublicKey> {
+fn parsed_key(client_id: &str, version: i64, pem: &str) -> Option<RsaPublicKey> {
     let id = (client_id.to_owned(), version);
     if let Some(k) = KEYS.with(|c| c.borrow().get(&id).cloned()) {
         return Some(k);
@@ -97,9 +98,9 @@ pub async fn authenticate(
     req: &Request,
     uri: &str,
 ) -> Result<GatewayClient, Refusal> {
-    let client_id = required(req, "client-id")?;
-    let request_time = required(req, "request-time")?;
-    let signature_raw = required(req, "signature")?;
+    let client_id = required(req, "Client-Id")?;
+    let request_time = required(req, "Request-Time")?;
+    let signature_raw = required(req, "Signature")?;
     // A header that does not parse still lets the client be looked up (for the log).
     let header: Result<SignatureHeader, _> = signature::parse_header(signature_raw);
     let wanted_version = header.as_ref().ok().and_then(|h| h.key_version);

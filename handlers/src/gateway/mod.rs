@@ -135,7 +135,12 @@ async fn run(ctx: &Ctx<'_>, req: &Request, uri: &str) -> Result<Value, GatewayEr
     let api = (req.method == Method::Post)
         .then(|| Api::from_path(&req.path))
         .flatten();
-    let api_name = api.map_or("unknown", Api::name);
+    let Some(api) = api else {
+        // Not an API of the sandbox: said first, whoever calls (signed when a client id was
+        // sent), and not logged (no application is known to be concerned).
+        return Err(GatewayError::NoInterfaceDef);
+    };
+    let api_name = api.name();
     let client = match client::authenticate(ctx, req, uri).await {
         Ok(c) => c,
         Err(refusal) => {
@@ -143,20 +148,17 @@ async fn run(ctx: &Ctx<'_>, req: &Request, uri: &str) -> Result<Value, GatewayEr
             return Err(refusal.error);
         }
     };
-    let outcome = match api {
-        None => Err(GatewayError::NoInterfaceDef),
-        Some(api) => match body::object(&req.body) {
-            Err(e) => Err(e),
-            Ok(body) => {
-                let call = Call {
-                    ctx,
-                    client: &client,
-                    body,
-                    api,
-                };
-                api::run(&call).await
-            }
-        },
+    let outcome = match body::object(&req.body) {
+        Err(e) => Err(e),
+        Ok(body) => {
+            let call = Call {
+                ctx,
+                client: &client,
+                body,
+                api,
+            };
+            api::run(&call).await
+        }
     };
     match outcome {
         Ok(Answer { body, logged }) => {

@@ -4,10 +4,8 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use rsa::pkcs1v15::{Signature, VerifyingKey};
-use rsa::pkcs8::DecodePublicKey;
-use rsa::signature::Verifier;
-use sha2::Sha256;
+
+use crate::domain::rsa_key::RsaPublicKey;
 
 /// How far a Request-Time may be from the gateway's clock, either way.
 pub const TIME_TOLERANCE_MS: i64 = 5 * 60 * 1000;
@@ -143,19 +141,14 @@ pub fn fresh(time_ms: i64, now_ms: i64) -> bool {
     time_ms.abs_diff(now_ms) <= TIME_TOLERANCE_MS.unsigned_abs()
 }
 
-/// An RSA public key parsed for verification, from the SPKI PEM we store.
-pub fn public_key(spki_pem: &str) -> Option<rsa::RsaPublicKey> {
-    rsa::RsaPublicKey::from_public_key_pem(spki_pem.trim()).ok()
+/// An uploaded public key parsed for verification, from the SPKI PEM we store.
+pub fn public_key(spki_pem: &str) -> Option<RsaPublicKey> {
+    RsaPublicKey::parse(spki_pem).ok()
 }
 
 /// RSASSA-PKCS1-v1_5 SHA-256 verification (a public-key operation: cheap, done in wasm).
-pub fn verify(key: &rsa::RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
-    let Ok(signature) = Signature::try_from(signature) else {
-        return false;
-    };
-    VerifyingKey::<Sha256>::new(key.clone())
-        .verify(message, &signature)
-        .is_ok()
+pub fn verify(key: &RsaPublicKey, message: &[u8], signature: &[u8]) -> bool {
+    key.verify_sha256(message, signature)
 }
 
 #[cfg(test)]

@@ -187,12 +187,9 @@ impl Crypto for NativeCrypto {
     }
 
     async fn sign_rs256(&self, key_pem: &str, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        use rsa::pkcs8::DecodePrivateKey;
-        use rsa::signature::{SignatureEncoding, Signer};
-        let key = rsa::RsaPrivateKey::from_pkcs8_pem(key_pem.trim())
+        let key = devcenter_handlers::domain::rsa_key::RsaPrivateKey::from_pem(key_pem)
             .map_err(|e| CryptoError(format!("platform key: {e}")))?;
-        let signer = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(key);
-        Ok(signer.sign(message).to_vec())
+        Ok(key.sign_sha256(message))
     }
 }
 

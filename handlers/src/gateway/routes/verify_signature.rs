@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::domain::permissions::Permission;
+use crate::domain::rsa_key::RsaPublicKey;
 use crate::error::{ApiError, Invalid};
 use crate::gateway::signature::{self, SignatureHeader};
 use crate::http::{Request, Response};
@@ -39,17 +40,17 @@ fn problem(code: &str, message: String) -> Value {
 }
 
 struct Keys {
-    mine: Vec<(i64, rsa::RsaPublicKey)>,
-    other: Vec<(i64, rsa::RsaPublicKey)>,
+    mine: Vec<(i64, RsaPublicKey)>,
+    other: Vec<(i64, RsaPublicKey)>,
 }
 
-fn parse_keys(rows: Vec<KeyRow>) -> Vec<(i64, rsa::RsaPublicKey)> {
+fn parse_keys(rows: Vec<KeyRow>) -> Vec<(i64, RsaPublicKey)> {
     rows.into_iter()
         .filter_map(|r| signature::public_key(&r.public_key_pem).map(|k| (r.version, k)))
         .collect()
 }
 
-fn verifies(key: &rsa::RsaPublicKey, content: &[u8], sig: &[u8]) -> bool {
+fn verifies(key: &RsaPublicKey, content: &[u8], sig: &[u8]) -> bool {
     signature::verify(key, content, sig)
 }
 
@@ -187,7 +188,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         return answer(false, version, &content_text, problems);
     }
     let candidates: Vec<Vec<u8>> = [decoded, raw].into_iter().flatten().collect();
-    let any = |k: &rsa::RsaPublicKey, c: &[u8]| candidates.iter().any(|s| verifies(k, c, s));
+    let any = |k: &RsaPublicKey, c: &[u8]| candidates.iter().any(|s| verifies(k, c, s));
     if let Some((v, _)) = keys
         .mine
         .iter()
