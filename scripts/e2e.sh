@@ -10,7 +10,9 @@
 # DEVCENTER_DEV_VARS (the secrets file wrangler uses), CHROMEDRIVER_URL and CHROME_BIN.
 # wrangler (with its workerd) and chromedriver are stopped on exit, also when tests fail.
 #
-# After the suite passes, scripts/fuzz.sh fuzzes the same server (E2E_FUZZ=0 skips that).
+# After the suite passes, scripts/fuzz.sh fuzzes the same server (E2E_FUZZ=0 skips that), and
+# scripts/sdk.sh runs the official Alipay Python SDK against its sandbox gateway, through a TLS
+# front on 127.0.0.1:443 (E2E_SDK=0 skips that).
 # Environment: E2E_TEST_ARGS (extra args after `--`, e.g. a test name filter),
 #              E2E_WAIT_SECS (how long to wait for /healthz, default 180),
 #              E2E_KEEP=1 (keep the temp folder with logs and state for inspection).
@@ -115,6 +117,12 @@ tests_pid=""
 if [ "$status" = 0 ] && [ "${E2E_FUZZ:-1}" = 1 ]; then
     say "fuzzing http://127.0.0.1:$port (scripts/fuzz.sh; E2E_FUZZ=0 skips)"
     scripts/fuzz.sh "http://127.0.0.1:$port" "$dev_vars" </dev/null || status=$?
+fi
+
+# ---- the official Alipay SDK (scripts/sdk.sh): pays, refunds, notifications through it ------
+if [ "$status" = 0 ] && [ "${E2E_SDK:-1}" = 1 ]; then
+    say "running the official Alipay Python SDK against http://127.0.0.1:$port (scripts/sdk.sh; E2E_SDK=0 skips)"
+    scripts/sdk.sh "http://127.0.0.1:$port" "$dev_vars" </dev/null || status=$?
 fi
 # ---------------------------------------------------------------------------------------------
 
