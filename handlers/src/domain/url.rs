@@ -160,6 +160,24 @@ impl HttpsUrl {
         Ok(HttpsUrl(url))
     }
 
+    /// A URL devcenter POSTs to (notification URLs): as [`HttpsUrl::parse`], and in
+    /// development also plain `http://` to this machine (`localhost`, `127.x.x.x`, `[::1]`),
+    /// because a receiver on loopback has no certificate. Never outside development.
+    pub fn parse_callback(raw: &str, development: bool) -> Result<HttpsUrl, Invalid> {
+        if development {
+            if let Some(rest) = raw.strip_prefix("http://") {
+                let as_https = HttpsUrl::parse(&format!("https://{rest}"), true)?;
+                let host = as_https.host();
+                let loopback = host == "localhost" || host == "[::1]" || host.starts_with("127.");
+                if loopback {
+                    let tail = as_https.0.strip_prefix("https://").unwrap_or_default();
+                    return Ok(HttpsUrl(format!("http://{tail}")));
+                }
+            }
+        }
+        HttpsUrl::parse(raw, development)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -422,6 +440,30 @@ mod tests {
                 e.code
             }
         }
+    }
+
+    #[test]
+    fn callbacks_may_be_plain_http_to_loopback_in_development_only() {
+        for raw in [
+            "http://127.0.0.1:9000/notify",
+            "http://localhost:8080/",
+            "http://[::1]:7000/n?x=1",
+        ] {
+            assert_eq!(HttpsUrl::parse_callback(raw, true).unwrap().as_str(), raw);
+            assert_eq!(
+                HttpsUrl::parse_callback(raw, false).unwrap_err().code,
+                "not_https",
+                "{raw}"
+            );
+        }
+        for raw in [
+            "http://10.0.0.1/",
+            "http://example.com/",
+            "http://user:pw@127.0.0.1/",
+        ] {
+            assert!(HttpsUrl::parse_callback(raw, true).is_err(), "{raw}");
+        }
+        assert!(HttpsUrl::parse_callback("https://example.com/n", false).is_ok());
     }
 
     #[test]

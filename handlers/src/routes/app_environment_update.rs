@@ -38,6 +38,12 @@ fn parse(
     match v {
         None => Ok(None),
         Some(None) => Ok(Some(None)),
+        // devcenter POSTs notifications to this one: in development it may be loopback http.
+        Some(Some(s)) if field == "notification_url" => {
+            HttpsUrl::parse_callback(s.trim(), allow_private)
+                .map(|u| Some(Some(u)))
+                .map_err(|e| e.at(field))
+        }
         Some(Some(s)) => HttpsUrl::parse(s.trim(), allow_private)
             .map(|u| Some(Some(u)))
             .map_err(|e| e.at(field)),

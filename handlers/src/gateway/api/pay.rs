@@ -35,7 +35,7 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
     let amount = body::amount(b, "paymentAmount")?;
     let notify_url = match body::optional_text(b, "paymentNotifyUrl", 2048)? {
         Some(raw) => Some(
-            HttpsUrl::parse(raw, ctx.config.is_development())
+            HttpsUrl::parse_callback(raw, ctx.config.is_development())
                 .map_err(|e| GatewayError::ParamIllegal(format!("paymentNotifyUrl: {}", e.detail)))?
                 .as_str()
                 .to_owned(),
