@@ -55,7 +55,14 @@ fn verifies(key: &RsaPublicKey, content: &[u8], sig: &[u8]) -> bool {
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
-    let b: Body = req.json()?;
+    // A caller without a session hears 401 before anything about the body.
+    let b: Body = match req.json() {
+        Ok(b) => b,
+        Err(e) => {
+            crate::services::auth::authenticate(ctx, req).await?;
+            return Err(e);
+        }
+    };
     let environment = match b.environment.as_str() {
         "sandbox" | "production" => b.environment.as_str(),
         _ => {
