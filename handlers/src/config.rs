@@ -43,6 +43,10 @@ pub struct Config {
     /// PKCS#8 PEM of the platform's RSA keys; their public halves are shown to developers.
     pub platform_key_sandbox: Option<Key>,
     pub platform_key_production: Option<Key>,
+    /// Their public halves as SPKI PEM, derived once when the configuration is read (so a
+    /// broken key is a configuration error at once, not a 500 on some later request).
+    pub platform_public_sandbox: Option<String>,
+    pub platform_public_production: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -97,7 +101,7 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-        let config = Config {
+        let mut config = Config {
             environment,
             token_key: hex_key("TOKEN_HMAC_KEY")?,
             password_pepper: hex_key("PASSWORD_PEPPER")?,
@@ -118,7 +122,11 @@ impl Config {
                 .map(|p| Key(p.trim().replace("\\n", "\n").into_bytes())),
             platform_key_production: non_empty("PLATFORM_PRIVATE_KEY_PRODUCTION")
                 .map(|p| Key(p.trim().replace("\\n", "\n").into_bytes())),
+            platform_public_sandbox: None,
+            platform_public_production: None,
         };
+        config.platform_public_sandbox = config.derive_public("sandbox")?;
+        config.platform_public_production = config.derive_public("production")?;
         if environment == Environment::Production {
             config.check_production()?;
         }
@@ -149,6 +157,30 @@ impl Config {
             _ => None,
         }?;
         std::str::from_utf8(&key.0).ok()
+    }
+
+    fn derive_public(&self, environment: &str) -> Result<Option<String>, ConfigError> {
+        self.platform_key_pem(environment)
+            .map(|pem| {
+                crate::domain::rsa_key::RsaPublicKey::from_private_key_pem(pem)
+                    .map(|k| k.to_pem())
+                    .map_err(|e| {
+                        ConfigError(format!(
+                            "PLATFORM_PRIVATE_KEY_{}: {e}",
+                            environment.to_uppercase()
+                        ))
+                    })
+            })
+            .transpose()
+    }
+
+    /// The platform's public key (SPKI PEM) for an environment, if its private key is set.
+    pub fn platform_public_pem(&self, environment: &str) -> Option<&str> {
+        match environment {
+            "sandbox" => self.platform_public_sandbox.as_deref(),
+            "production" => self.platform_public_production.as_deref(),
+            _ => None,
+        }
     }
 
     pub fn is_development(&self) -> bool {
