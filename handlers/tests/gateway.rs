@@ -1337,6 +1337,9 @@ fn the_rate_limit_counts_signed_calls_per_ten_seconds() {
 // ---------------------------------------------------------------------------------------
 // 7. Acceptance and request log APIs
 
+/// One step of driving the acceptance cases: a call whose request id is the evidence.
+type Step<'a> = Box<dyn Fn() -> Sent + 'a>;
+
 fn required_by_catalog(codes: &[&str]) -> Vec<&'static str> {
     catalog::ALL_TEST_CASES
         .iter()
@@ -1419,7 +1422,7 @@ fn acceptance_lists_the_catalogs_cases_and_passes_when_the_last_required_one_doe
     // Drive every required case (and cancel, which this app does not require).
     let mut v: Value = serde_json::from_str(&pay_body("order-1", "1000")).unwrap();
     v["paymentNotifyUrl"] = "https://shop.example.com/notify".into();
-    let steps: Vec<(&str, Box<dyn Fn() -> Sent + '_>)> = vec![
+    let steps: Vec<(&str, Step<'_>)> = vec![
         ("pay_success", Box::new(|| g.ok(PAY, &v.to_string()))),
         ("pay_declined", Box::new(|| g.pay("order-2", "1001"))),
         (
