@@ -520,8 +520,9 @@ fn refused(g: &Gw, what: &str, c: &Call, code: &str, logged: bool) -> Sent {
     match logged {
         true => {
             assert_eq!(after, lines + 1, "{what}: one log line");
-            let (app, _, logged_code, _) = log_line(w, &sent.id).expect("logged");
+            let (app, _, logged_code, logged_status) = log_line(w, &sent.id).expect("logged");
             assert_eq!(logged_code, code, "{what}");
+            assert_eq!(logged_status, sent.status(), "{what}");
             assert_eq!(app.as_deref(), Some(g.app.as_str()), "{what}");
         }
         false => assert_eq!(after, lines, "{what}: not logged"),
