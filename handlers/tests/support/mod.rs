@@ -351,6 +351,20 @@ impl World {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Response {
+        self.call_traced(method, path_and_query, headers, body)
+            .response
+    }
+
+    /// [`World::call`], keeping what the Worker reads off the request's context after the
+    /// answer: its request id (the answer's x-request-id), the outbox messages it wrote, and
+    /// the internal causes it reported.
+    pub fn call_traced(
+        &self,
+        method: Method,
+        path_and_query: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Traced {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
@@ -366,10 +380,16 @@ impl World {
             origin: "http://devcenter.test".into(),
         };
         let ctx = self.ctx();
-        block_on(devcenter::routes::dispatch(&ctx, &req)).unwrap_or_else(|e| {
+        let response = block_on(devcenter::routes::dispatch(&ctx, &req)).unwrap_or_else(|e| {
             assert!(e.internal_cause().is_none(), "internal error: {e:?}");
             e.into_response()
-        })
+        });
+        Traced {
+            response,
+            request_id: ctx.request_id.clone(),
+            new_mail: ctx.new_mail.take(),
+            internal_errors: ctx.internal_errors.take(),
+        }
     }
 
     pub fn post_json(&self, path: &str, body: serde_json::Value) -> Response {
@@ -461,6 +481,48 @@ impl World {
         assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
         json(&r)["session_token"].as_str().unwrap().to_owned()
     }
+}
+
+/// One request's answer and what its context kept (see [`World::call_traced`]).
+pub struct Traced {
+    pub response: Response,
+    pub request_id: String,
+    pub new_mail: Vec<String>,
+    pub internal_errors: Vec<String>,
+}
+
+/// Every row of every table but `except`, as text: a refused request that changes a row
+/// (an UPDATE as well as an INSERT) changes this.
+pub fn snapshot(w: &World, except: &[&str]) -> Vec<(String, Vec<String>)> {
+    let tables: Vec<String> = {
+        let mut stmt = w.db.0.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'd1_migrations' ORDER BY name").unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .filter(|t: &String| !except.contains(&t.as_str()))
+            .collect()
+    };
+    tables
+        .into_iter()
+        .map(|t| {
+            let mut stmt =
+                w.db.0
+                    .prepare(&format!("SELECT * FROM {t} ORDER BY rowid"))
+                    .unwrap();
+            let n = stmt.column_count();
+            let rows = stmt
+                .query_map([], |r| {
+                    let cells: Vec<String> = (0..n)
+                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
+                        .collect();
+                    Ok(cells.join("|"))
+                })
+                .unwrap()
+                .map(Result::unwrap)
+                .collect();
+            (t, rows)
+        })
+        .collect()
 }
 
 pub fn json(r: &Response) -> serde_json::Value {

@@ -25,7 +25,11 @@ pub struct Setup {
 
 /// An approved workspace of `kind` with its Owner signed in, and the operator signed in.
 pub fn setup(kind: &str) -> Setup {
-    let w = World::new();
+    setup_in(World::new(), kind)
+}
+
+/// [`setup`] in a world of the caller's (another config).
+pub fn setup_in(w: World, kind: &str) -> Setup {
     let owner = w.active_account("owner@example.com", PW);
     let operator = w.active_account("operator@devcenter.test", PW);
     let r = w.post_json_auth("/v1/workspaces", &owner, workspace_body(kind));

@@ -256,14 +256,110 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     answer(false, version, &content_text, problems)
 }
 
-/// The body as a developer may have signed it instead: compact, pretty, or trimmed.
+/// The body as a developer may have signed it instead: trimmed, or the same JSON laid out
+/// otherwise (compact, Python's default `", "`/`": "` separators, indented by 2 or 4 as
+/// `JSON.stringify`, `json.dumps` and serde_json indent). The keys keep the order they were
+/// written in: a client serialises its request model in its own field order, and rebuilding
+/// the body through `serde_json::Value` would sort them, so an unsorted body (nearly every
+/// real one) would never be recognised.
 fn body_variants(body: &str) -> Vec<String> {
     let mut out = vec![body.trim().to_owned()];
-    if let Ok(v) = serde_json::from_str::<Value>(body) {
-        out.push(v.to_string());
-        out.extend(serde_json::to_string_pretty(&v).ok());
+    if serde_json::from_str::<serde::de::IgnoredAny>(body).is_ok() {
+        let tokens = json_tokens(body);
+        out.push(layout(&tokens, ",", ":", None));
+        out.push(layout(&tokens, ", ", ": ", None));
+        out.push(layout(&tokens, ",", ": ", Some(2)));
+        out.push(layout(&tokens, ",", ": ", Some(4)));
     }
     out.retain(|b| b != body);
+    out.dedup();
+    out
+}
+
+/// The tokens of a JSON text (already known to be valid): strings as written, the
+/// structural characters, and the literals and numbers between them; whitespace dropped.
+fn json_tokens(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' => i += 1,
+            b'{' | b'}' | b'[' | b']' | b',' | b':' => {
+                tokens.push(&text[i..i + 1]);
+                i += 1;
+            }
+            b'"' => {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i = (i + 1).min(bytes.len());
+                tokens.push(&text[start..i]);
+            }
+            _ => {
+                let start = i;
+                while i < bytes.len()
+                    && !matches!(
+                        bytes[i],
+                        b' ' | b'\t'
+                            | b'\n'
+                            | b'\r'
+                            | b'{'
+                            | b'}'
+                            | b'['
+                            | b']'
+                            | b','
+                            | b':'
+                            | b'"'
+                    )
+                {
+                    i += 1;
+                }
+                tokens.push(&text[start..i]);
+            }
+        }
+    }
+    tokens
+}
+
+/// Tokens laid out with these separators; `indent`: one item a line, nested by that many
+/// spaces (empty objects and arrays stay `{}` and `[]`).
+fn layout(tokens: &[&str], comma: &str, colon: &str, indent: Option<usize>) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    let newline = |out: &mut String, depth: usize| {
+        if let Some(n) = indent {
+            out.push('\n');
+            out.push_str(&" ".repeat(n * depth));
+        }
+    };
+    for (i, t) in tokens.iter().enumerate() {
+        match *t {
+            "{" | "[" => {
+                out.push_str(t);
+                depth += 1;
+                if !matches!(tokens.get(i + 1), Some(&"}") | Some(&"]")) {
+                    newline(&mut out, depth);
+                }
+            }
+            "}" | "]" => {
+                depth = depth.saturating_sub(1);
+                if !matches!(i.checked_sub(1).map(|p| tokens[p]), Some("{") | Some("[")) {
+                    newline(&mut out, depth);
+                }
+                out.push_str(t);
+            }
+            "," if indent.is_some() => {
+                out.push(',');
+                newline(&mut out, depth);
+            }
+            "," => out.push_str(comma),
+            ":" => out.push_str(colon),
+            other => out.push_str(other),
+        }
+    }
     out
 }
 
@@ -288,4 +384,30 @@ fn answer(
         200,
         &json!({"valid": valid, "key_version": version, "content_signed": content, "problems": problems}),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layouts_keep_the_key_order() {
+        let body = r#"{"b": [1, {"z": "a, b: \"c\"", "a": []}], "a":{}}"#;
+        let tokens = json_tokens(body);
+        assert_eq!(
+            layout(&tokens, ",", ":", None),
+            r#"{"b":[1,{"z":"a, b: \"c\"","a":[]}],"a":{}}"#
+        );
+        assert_eq!(
+            layout(&tokens, ", ", ": ", None),
+            r#"{"b": [1, {"z": "a, b: \"c\"", "a": []}], "a": {}}"#
+        );
+        // Indented as serde_json indents (for a body whose keys happen to be sorted).
+        let sorted = r#"{"a":{},"b":[1,{"a":[],"z":"x"}]}"#;
+        assert_eq!(
+            layout(&json_tokens(sorted), ",", ": ", Some(2)),
+            serde_json::to_string_pretty(&serde_json::from_str::<Value>(sorted).unwrap()).unwrap()
+        );
+        assert!(body_variants("not json").iter().all(|v| v != "not json"));
+    }
 }
