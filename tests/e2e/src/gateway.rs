@@ -351,7 +351,9 @@ impl Prepared {
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let body = (self.method != "GET").then_some(self.body.as_slice());
+        // ureq sends a body only with the methods that take one.
+        let body = matches!(self.method.as_str(), "POST" | "PUT" | "PATCH")
+            .then_some(self.body.as_slice());
         let r = send(&self.method, &self.uri, &headers, body);
         let json = serde_json::from_slice(&r.body).unwrap_or(Value::Null);
         GatewayAnswer {
