@@ -10,6 +10,7 @@
 //!
 //! Issue 3 (workspaces, roles, applications, keys): [`workspaces`] (the shared operator,
 //! fixtures) and [`keys`] (key pairs made with the `openssl` CLI).
+//! Issue 9 (sandbox gateway): [`gateway`] (signing client, fixture, notification receiver).
 
 use std::collections::hash_map::RandomState;
 use std::collections::HashMap;
@@ -24,6 +25,7 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
+pub mod gateway;
 pub mod keys;
 pub mod sink;
 pub mod webdriver;
