@@ -60,19 +60,29 @@ pub struct Outcome {
     pub changes: u64,
 }
 
-#[derive(Debug, Clone)]
-pub struct DbError(pub String);
-
-impl DbError {
+/// Why a statement or batch failed, classified once by the adapter that ran it (D1 on the
+/// Worker, rusqlite natively), so the core matches on a variant instead of on message text.
+/// The text is for the log, never for the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbError {
     /// A UNIQUE or PRIMARY KEY violation, which a concurrent request can cause legitimately.
-    pub fn is_unique_violation(&self) -> bool {
-        self.0.contains("UNIQUE constraint failed")
-    }
+    /// Carries the database's message for the log (it names the constraint).
+    Unique(String),
+    /// A batch guard ([`crate::sql::guard`]) aborted its batch: the statement before it
+    /// changed no row.
+    GuardTripped,
+    /// Anything else.
+    Other(String),
 }
 
 impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "database: {}", self.0)
+        match self {
+            DbError::Unique(message) | DbError::Other(message) => {
+                write!(f, "database: {message}")
+            }
+            DbError::GuardTripped => write!(f, "database: batch guard tripped"),
+        }
     }
 }
 

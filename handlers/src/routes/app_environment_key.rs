@@ -10,7 +10,7 @@ use super::Params;
 use crate::domain::rsa_key::RsaPublicKey;
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
 use crate::services::{access, audit};
 use crate::sql::{self, apps, apps::KeyVersionRow};
 use crate::validate;
@@ -64,7 +64,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     let results = match results {
         Ok(r) => r,
-        Err(e) if crate::sql::guard::tripped(&e) => return Err(same_key()),
+        Err(DbError::GuardTripped) => return Err(same_key()),
         Err(e) => return Err(e.into()),
     };
     let version: Option<KeyVersionRow> = results

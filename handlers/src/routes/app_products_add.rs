@@ -8,7 +8,7 @@ use crate::domain::catalog;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
 use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;
@@ -46,7 +46,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if e.is_unique_violation() => {
+        Err(DbError::Unique(_)) => {
             return Err(ApiError::conflict(
                 "product_already_added",
                 format!("{} is already part of this application.", product.code),

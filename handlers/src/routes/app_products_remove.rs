@@ -6,7 +6,7 @@ use super::Params;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
 use crate::services::{access, audit};
 use crate::sql::{apps, guard};
 
@@ -47,7 +47,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if guard::tripped(&e) => {
+        Err(DbError::GuardTripped) => {
             return Err(ApiError::conflict(
                 "last_product",
                 "An application keeps at least one product; add another before removing this one.",

@@ -8,7 +8,7 @@ use crate::domain::ids;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
 use crate::services::{access, audit};
 use crate::sql::{self, guard, members};
 
@@ -42,7 +42,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => Ok(Response::empty(204)),
-        Err(e) if guard::tripped(&e) => Err(last_owner_or_gone(ctx, ws, &account_id).await),
+        Err(DbError::GuardTripped) => Err(last_owner_or_gone(ctx, ws, &account_id).await),
         Err(e) => Err(e.into()),
     }
 }

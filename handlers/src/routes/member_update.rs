@@ -11,7 +11,7 @@ use crate::domain::ids;
 use crate::domain::permissions::{Permission, Role};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
 use crate::services::{access, audit};
 use crate::sql::{self, guard, members};
 use crate::validate;
@@ -55,7 +55,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if guard::tripped(&e) => return Err(last_owner_or_gone(ctx, ws, &account_id).await),
+        Err(DbError::GuardTripped) => return Err(last_owner_or_gone(ctx, ws, &account_id).await),
         Err(e) => return Err(e.into()),
     }
     let updated: Option<members::MemberRow> =
