@@ -6,6 +6,7 @@
 
 pub mod config;
 pub mod crypto;
+pub mod ctx;
 pub mod domain;
 pub mod error;
 pub mod gateway;
@@ -17,6 +18,6 @@ pub mod sql;
 pub mod time;
 
 pub use config::Config;
+pub use ctx::Ctx;
 pub use error::ApiError;
 pub use http::{Method, Request, Response};
-pub use platform::Ctx;

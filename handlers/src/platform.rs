@@ -4,9 +4,10 @@
 //! a settable clock and the `pbkdf2` crate.
 
 use async_trait::async_trait;
-use std::cell::RefCell;
 
-use crate::config::Config;
+/// An alias: the per-request context is defined in [`crate::ctx`], since it also holds the
+/// `Config` and the ports here depend on nothing else in the crate.
+pub use crate::ctx::Ctx;
 
 /// A value bound to a numbered SQL placeholder. Integers stay within ±2^53 (D1 binds numbers
 /// as JavaScript doubles); anything wider is stored as TEXT.
@@ -157,55 +158,4 @@ pub trait HttpClient {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<HttpAnswer, String>;
-}
-
-/// Everything a route handler may use, for the duration of one request.
-pub struct Ctx<'a> {
-    pub db: &'a dyn Db,
-    pub clock: &'a dyn Clock,
-    pub rng: &'a dyn Rng,
-    pub crypto: &'a dyn Crypto,
-    pub config: &'a Config,
-    pub request_id: String,
-    /// Outbox messages this request wrote; the Worker tries to deliver them after answering.
-    pub new_mail: RefCell<Vec<String>>,
-    /// Internal causes of answers that are not errors on the wire (the gateway answers every
-    /// failure with an Alipay result); the Worker logs them with the request id.
-    pub internal_errors: RefCell<Vec<String>>,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn new(
-        db: &'a dyn Db,
-        clock: &'a dyn Clock,
-        rng: &'a dyn Rng,
-        crypto: &'a dyn Crypto,
-        config: &'a Config,
-    ) -> Self {
-        let request_id = crate::domain::ids::new_id(clock, rng);
-        Ctx {
-            db,
-            clock,
-            rng,
-            crypto,
-            config,
-            request_id,
-            new_mail: RefCell::new(Vec::new()),
-            internal_errors: RefCell::new(Vec::new()),
-        }
-    }
-
-    pub fn now(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
-    pub fn random<const N: usize>(&self) -> [u8; N] {
-        let mut buf = [0u8; N];
-        self.rng.fill(&mut buf);
-        buf
-    }
-
-    pub fn new_id(&self) -> String {
-        crate::domain::ids::new_id(self.clock, self.rng)
-    }
 }
