@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
-use super::apps_create::ProductChoice;
 use super::Params;
+use crate::domain::app::ProductChoice;
 use crate::domain::catalog;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;

@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::apps_create::parse_type;
 use super::Params;
+use crate::domain::app::parse_type;
 use crate::domain::iso::Currency;
 use crate::domain::permissions::Permission;
 use crate::domain::text;

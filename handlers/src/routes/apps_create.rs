@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::Params;
 use crate::crypto;
+use crate::domain::app::{parse_type, ProductChoice};
 use crate::domain::catalog;
 use crate::domain::iso::{Country, Currency};
 use crate::domain::permissions::Permission;
@@ -17,15 +18,6 @@ use crate::platform::Ctx;
 use crate::services::{access, audit, views};
 use crate::sql::{self, apps, apps::AppRow};
 use crate::validate;
-
-pub const APP_TYPES: &[&str] = &["online", "in_store", "mini_program"];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProductChoice {
-    pub code: String,
-    pub scenarios: Vec<String>,
-}
 
 /// A product choice must be a JSON object too (serde would take `["code", [...]]` by position).
 fn product_choices<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ProductChoice>, D::Error> {
@@ -49,19 +41,6 @@ struct Body {
     #[serde(deserialize_with = "product_choices")]
     products: Vec<ProductChoice>,
     test_currency: String,
-}
-
-pub fn parse_type(raw: &str) -> Result<&'static str, Invalid> {
-    APP_TYPES
-        .iter()
-        .copied()
-        .find(|t| *t == raw)
-        .ok_or_else(|| {
-            Invalid::new(
-                "unknown_type",
-                "type must be one of: online, in_store, mini_program.",
-            )
-        })
 }
 
 /// Validated (product code, scenarios JSON) pairs: at least one, no product twice.

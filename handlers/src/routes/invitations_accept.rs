@@ -4,11 +4,11 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::members_invite::token_hash;
 use super::Params;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::{Ctx, DbError};
+use crate::services::membership::token_hash;
 use crate::services::{audit, auth, views};
 use crate::sql::{self, guard, members, workspaces, workspaces::WorkspaceRow};
 

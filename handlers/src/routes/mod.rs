@@ -4,7 +4,6 @@
 pub mod admin_workspace_approve;
 pub mod admin_workspace_contract;
 pub mod admin_workspace_reject;
-pub mod admin_workspace_review;
 pub mod admin_workspaces_list;
 pub mod app_delete;
 pub mod app_environment_get;

@@ -1,8 +1,9 @@
-//! The JSON shapes of workspaces and applications, in one place.
+//! The JSON shapes of workspaces, members and applications, in one place.
 
 use serde_json::{json, Value};
 
 use crate::sql::apps::AppRow;
+use crate::sql::members::MemberRow;
 use crate::sql::workspaces::WorkspaceRow;
 use crate::time::rfc3339;
 
@@ -26,6 +27,16 @@ pub fn workspace(w: &WorkspaceRow) -> Value {
         v["role"] = json!(role);
     }
     v
+}
+
+pub fn member(m: &MemberRow) -> Value {
+    json!({
+        "account_id": m.account_id,
+        "email": m.email,
+        "username": m.username,
+        "role": m.role,
+        "joined_at": rfc3339(m.created_at),
+    })
 }
 
 pub fn app(a: &AppRow) -> Value {
