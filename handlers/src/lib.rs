@@ -4,6 +4,7 @@
 //! randomness, crypto, outbound HTTP), so every rule here runs natively under `cargo test`
 //! against a real SQLite with the real migrations.
 
+pub mod apps;
 pub mod config;
 pub mod crypto;
 pub mod ctx;

@@ -1,7 +1,6 @@
 //! Domain types that are valid by construction: each `parse` returns a typed error, and
 //! handlers work only on values that passed it.
 
-pub mod app;
 pub mod catalog;
 pub mod code;
 pub mod email;

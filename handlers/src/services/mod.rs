@@ -4,7 +4,6 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod codes;
-pub mod environments;
 pub mod mail;
 pub mod maintenance;
 pub mod membership;

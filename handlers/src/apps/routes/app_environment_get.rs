@@ -1,13 +1,13 @@
 //! GET /v1/apps/{app}/environments/{env}: integration settings of sandbox or production,
 //! with the platform's public key once the application's own key is set.
 
-use super::Params;
+use crate::apps::environments::{environment_json, environment_param, load};
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
+use crate::routes::Params;
 use crate::services::access;
-use crate::services::environments::{environment_json, environment_param, load};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
     let (_caller, access) = access::authorized_app(

@@ -1,14 +1,18 @@
-//! DELETE /v1/apps/{app}/products/{code}: remove a product (an application keeps at least one).
+//! POST /v1/apps/{app}/products {code, scenarios}: add a product from the catalog.
 
 use serde_json::json;
 
-use super::Params;
+use crate::apps::rules::ProductChoice;
+use crate::apps::views;
+use crate::domain::catalog;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::{Ctx, DbError};
+use crate::routes::Params;
 use crate::services::{access, audit};
-use crate::sql::{apps, guard};
+use crate::sql::apps;
+use crate::validate;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
     let (caller, access) = access::authorized_app(
@@ -18,42 +22,38 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         Permission::AppProducts,
     )
     .await?;
+    let body: ProductChoice = req.json()?;
+    let product = catalog::parse_code(&body.code).map_err(|e| e.at("code"));
+    validate!(product);
+    let scenarios =
+        catalog::parse_scenarios(product, &body.scenarios).map_err(|e| e.at("scenarios"));
+    validate!(scenarios);
     let app = &access.app;
-    let code = params.get("code").unwrap_or_default();
-    let has_product = app
-        .products_json
-        .as_deref()
-        .and_then(|p| serde_json::from_str::<Vec<serde_json::Value>>(p).ok())
-        .is_some_and(|ps| ps.iter().any(|p| p["code"] == code));
-    if !has_product {
-        return Err(ApiError::NotFound);
-    }
     let now = ctx.now();
     let result = ctx
         .db
         .batch(vec![
-            apps::remove_product(&app.id, code),
-            guard::previous_changed(),
+            apps::insert_product(&app.id, product.code, &json!(scenarios).to_string(), now),
             apps::touch(&app.id, now),
             audit::record(
                 ctx,
                 Some(&app.workspace_id),
                 Some(&caller.account.id),
-                "app.product_removed",
+                "app.product_added",
                 Some(&app.id),
-                json!({"product": code}),
+                json!({"product": product.code, "scenarios": scenarios}),
             ),
         ])
         .await;
     match result {
         Ok(_) => {}
-        Err(DbError::GuardTripped) => {
+        Err(DbError::Unique(_)) => {
             return Err(ApiError::conflict(
-                "last_product",
-                "An application keeps at least one product; add another before removing this one.",
+                "product_already_added",
+                format!("{} is already part of this application.", product.code),
             ))
         }
         Err(e) => return Err(e.into()),
     }
-    access::app_response(ctx, &caller, &app.id, 200).await
+    views::app_response(ctx, &caller, &app.id, 200).await
 }

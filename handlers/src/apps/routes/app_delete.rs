@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use super::Params;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::{Ctx, DbError};
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::{self, apps, guard};
 

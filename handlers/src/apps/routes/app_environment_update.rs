@@ -4,15 +4,13 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Params;
+use crate::apps::environments::{environment_json, environment_param, load, write_permission_for};
 use crate::domain::url::HttpsUrl;
 use crate::error::{ApiError, FieldError};
 use crate::http::present;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::environments::{
-    environment_json, environment_param, load, write_permission_for,
-};
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;

@@ -5,9 +5,9 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Params;
+use crate::apps::rules::{parse_type, ProductChoice};
+use crate::apps::views;
 use crate::crypto;
-use crate::domain::app::{parse_type, ProductChoice};
 use crate::domain::catalog;
 use crate::domain::iso::{Country, Currency};
 use crate::domain::permissions::Permission;
@@ -15,7 +15,8 @@ use crate::domain::{sandbox, text};
 use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, views};
+use crate::routes::Params;
+use crate::services::{access, audit};
 use crate::sql::{self, apps, apps::AppRow};
 use crate::validate;
 

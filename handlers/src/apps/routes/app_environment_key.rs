@@ -5,12 +5,12 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Params;
+use crate::apps::environments::{environment_param, platform_public_key, write_permission_for};
 use crate::domain::rsa_key::RsaPublicKey;
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::{Ctx, DbError};
-use crate::services::environments::{environment_param, platform_public_key, write_permission_for};
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::{self, apps, apps::KeyVersionRow};
 use crate::validate;
