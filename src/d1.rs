@@ -42,8 +42,21 @@ struct RawMeta {
     changes: Option<f64>,
 }
 
-/// A JS exception as text, with its `cause` (D1 puts SQLite's message there), so callers can
-/// recognise constraint failures.
+/// D1 reports SQLite failures as text only (the SQLite error code is not exposed), so its
+/// messages are classified here, once: a batch guard's NOT NULL failure (the only statement
+/// that writes `batch_guards.must_hold`, see `handlers::sql::guard`), or a UNIQUE or PRIMARY
+/// KEY violation (SQLite words both "UNIQUE constraint failed").
+fn classify(message: String) -> DbError {
+    if message.contains("batch_guards.must_hold") {
+        DbError::GuardTripped
+    } else if message.contains("UNIQUE constraint failed") {
+        DbError::Unique(message)
+    } else {
+        DbError::Other(message)
+    }
+}
+
+/// A JS exception as text, with its `cause` (D1 puts SQLite's message there), classified.
 fn js_error(e: JsValue) -> DbError {
     let text = |v: &JsValue| {
         v.dyn_ref::<js_sys::Error>()
@@ -58,7 +71,7 @@ fn js_error(e: JsValue) -> DbError {
             message.push_str(&text(&cause));
         }
     }
-    DbError(message)
+    classify(message)
 }
 
 /// Calls `target.name(args...)` and awaits the promise it returns.
@@ -66,21 +79,21 @@ async fn call(target: &JsValue, name: &str, args: &Array) -> Result<JsValue, DbE
     let f: Function = Reflect::get(target, &JsValue::from_str(name))
         .map_err(js_error)?
         .dyn_into()
-        .map_err(|_| DbError(format!("D1 has no method {name}")))?;
+        .map_err(|_| DbError::Other(format!("D1 has no method {name}")))?;
     let promise: js_sys::Promise = f
         .apply(target, args)
         .map_err(js_error)?
         .dyn_into()
-        .map_err(|_| DbError(format!("D1 {name} did not return a promise")))?;
+        .map_err(|_| DbError::Other(format!("D1 {name} did not return a promise")))?;
     JsFuture::from(promise).await.map_err(js_error)
 }
 
 fn outcome(result: &JsValue) -> Result<Outcome, DbError> {
     let json: String = js_sys::JSON::stringify(result).map_err(js_error)?.into();
     let raw: RawResult =
-        serde_json::from_str(&json).map_err(|e| DbError(format!("D1 result: {e}")))?;
+        serde_json::from_str(&json).map_err(|e| DbError::Other(format!("D1 result: {e}")))?;
     if let Some(error) = raw.error {
-        return Err(DbError(error));
+        return Err(classify(error));
     }
     Ok(Outcome {
         rows: raw.results.unwrap_or_default(),
@@ -101,7 +114,7 @@ fn sync_call(target: &JsValue, name: &str, args: &Array) -> Result<JsValue, DbEr
     let f: Function = Reflect::get(target, &JsValue::from_str(name))
         .map_err(js_error)?
         .dyn_into()
-        .map_err(|_| DbError(format!("D1 has no method {name}")))?;
+        .map_err(|_| DbError::Other(format!("D1 has no method {name}")))?;
     f.apply(target, args).map_err(js_error)
 }
 
@@ -182,7 +195,10 @@ impl D1Db {
             "prepare",
             &Array::of1(&JsValue::from_str(q.sql)),
         )?;
-        sync_call(&statement, "bind", &values).map_err(|e| DbError(format!("bind: {}", e.0)))
+        sync_call(&statement, "bind", &values).map_err(|e| match e {
+            DbError::Other(message) => DbError::Other(format!("bind: {message}")),
+            classified => classified,
+        })
     }
 }
 
@@ -202,7 +218,7 @@ impl Db for D1Db {
         let results = call(&self.target().0, "batch", &Array::of1(&statements)).await?;
         let results: Array = results
             .dyn_into()
-            .map_err(|_| DbError("D1 batch did not return an array".into()))?;
+            .map_err(|_| DbError::Other("D1 batch did not return an array".into()))?;
         results.iter().map(|r| outcome(&r)).collect()
     }
 }

@@ -1,5 +1,6 @@
 //! The route table: the API's index. Each line is a method, a path (with `{name}` segments),
-//! and the `handlers::routes` module that answers it.
+//! and the `handlers::routes` module that answers it (`apps::` and `gateway::`: the modules
+//! of those feature folders, `handlers::apps::routes` and `handlers::gateway::routes`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -20,6 +21,14 @@ pub struct Route {
 }
 
 macro_rules! route {
+    ($method:ident $path:literal => apps::$module:ident) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            handler: |ctx, req, params| Box::pin(handlers::apps::routes::$module::handle(ctx, req, params)),
+            reads: Reads::Primary,
+        }
+    };
     ($method:ident $path:literal => gateway::$module:ident) => {
         Route {
             method: Method::$method,
@@ -72,19 +81,19 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/v1/admin/workspaces/{ws}/reject" => admin_workspace_reject),
     route!(Put "/v1/admin/workspaces/{ws}/contract" => admin_workspace_contract),
     // Product catalog and applications (SPEC 3.3)
-    route!(Get "/v1/products" => products_list),
-    route!(Post "/v1/workspaces/{ws}/apps" => apps_create),
-    route!(Get "/v1/workspaces/{ws}/apps" => apps_list),
-    route!(Get "/v1/apps/{app}" => app_get),
-    route!(Patch "/v1/apps/{app}" => app_update),
-    route!(Delete "/v1/apps/{app}" => app_delete),
-    route!(Post "/v1/apps/{app}/products" => app_products_add),
-    route!(Delete "/v1/apps/{app}/products/{code}" => app_products_remove),
-    route!(Get "/v1/apps/{app}/sandbox" => app_sandbox),
-    route!(Post "/v1/apps/{app}/sandbox/rotate-token" => app_sandbox_rotate),
-    route!(Get "/v1/apps/{app}/environments/{env}" => app_environment_get),
-    route!(Patch "/v1/apps/{app}/environments/{env}" => app_environment_update),
-    route!(Put "/v1/apps/{app}/environments/{env}/public-key" => app_environment_key),
+    route!(Get "/v1/products" => apps::products_list),
+    route!(Post "/v1/workspaces/{ws}/apps" => apps::apps_create),
+    route!(Get "/v1/workspaces/{ws}/apps" => apps::apps_list),
+    route!(Get "/v1/apps/{app}" => apps::app_get),
+    route!(Patch "/v1/apps/{app}" => apps::app_update),
+    route!(Delete "/v1/apps/{app}" => apps::app_delete),
+    route!(Post "/v1/apps/{app}/products" => apps::app_products_add),
+    route!(Delete "/v1/apps/{app}/products/{code}" => apps::app_products_remove),
+    route!(Get "/v1/apps/{app}/sandbox" => apps::app_sandbox),
+    route!(Post "/v1/apps/{app}/sandbox/rotate-token" => apps::app_sandbox_rotate),
+    route!(Get "/v1/apps/{app}/environments/{env}" => apps::app_environment_get),
+    route!(Patch "/v1/apps/{app}/environments/{env}" => apps::app_environment_update),
+    route!(Put "/v1/apps/{app}/environments/{env}/public-key" => apps::app_environment_key),
     // Sandbox gateway (SPEC 3.4): Alipay-signed calls, Alipay results (never problem+json)
     route!(Post "/ams/sandbox/api/v1/payments/pay" => gateway::api),
     route!(Post "/ams/sandbox/api/v1/payments/inquiryPayment" => gateway::api),

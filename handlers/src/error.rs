@@ -1,42 +1,9 @@
 //! The one error type of the API. Each variant names its HTTP status and stable `code`, and
-//! renders as RFC 9457 problem+json. Internal causes are kept for the log, never shown.
+//! renders as RFC 9457 problem+json (`ApiError::into_response`, in `crate::http`). Internal
+//! causes are kept for the log, never shown.
 
-use serde::Serialize;
-
-use crate::http::Response;
+pub use crate::domain::invalid::{FieldError, Invalid};
 use crate::platform::DbError;
-
-/// One invalid field: where, a stable code, and a sentence for people.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FieldError {
-    pub field: String,
-    pub code: &'static str,
-    pub detail: String,
-}
-
-/// Why a value failed to parse, before we know which field it came from.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Invalid {
-    pub code: &'static str,
-    pub detail: String,
-}
-
-impl Invalid {
-    pub fn new(code: &'static str, detail: impl Into<String>) -> Self {
-        Invalid {
-            code,
-            detail: detail.into(),
-        }
-    }
-
-    pub fn at(self, field: &str) -> FieldError {
-        FieldError {
-            field: field.to_owned(),
-            code: self.code,
-            detail: self.detail,
-        }
-    }
-}
 
 #[derive(Debug)]
 pub enum ApiError {
@@ -114,7 +81,7 @@ impl ApiError {
         }
     }
 
-    fn title(&self) -> &'static str {
+    pub(crate) fn title(&self) -> &'static str {
         match self {
             ApiError::MalformedJson(_) => "The request body is not valid JSON",
             ApiError::BadRequest(_) => "The request is not valid",
@@ -135,7 +102,7 @@ impl ApiError {
         }
     }
 
-    fn detail(&self) -> String {
+    pub(crate) fn detail(&self) -> String {
         match self {
             ApiError::MalformedJson(d) | ApiError::BadRequest(d) => d.clone(),
             ApiError::Forbidden => "Your role in this workspace does not allow this.".into(),
@@ -179,37 +146,6 @@ impl ApiError {
             ApiError::Internal(cause) => Some(cause),
             _ => None,
         }
-    }
-
-    pub fn into_response(self) -> Response {
-        let mut body = serde_json::json!({
-            "type": format!("https://devcenter.dev/problems/{}", self.code()),
-            "title": self.title(),
-            "status": self.status(),
-            "detail": self.detail(),
-            "code": self.code(),
-        });
-        if let ApiError::Validation(errors) = &self {
-            body["errors"] = serde_json::to_value(errors).unwrap_or_default();
-        }
-        let mut response = Response::json_with_type(
-            self.status(),
-            "application/problem+json",
-            body.to_string().into_bytes(),
-        );
-        match &self {
-            ApiError::TooManyAttempts { retry_after_secs } => {
-                response.set_header("retry-after", retry_after_secs.to_string());
-            }
-            ApiError::MethodNotAllowed(allowed) => {
-                response.set_header("allow", allowed.join(", "));
-            }
-            ApiError::Unauthorized => {
-                response.set_header("www-authenticate", "Bearer".into());
-            }
-            _ => {}
-        }
-        response
     }
 
     pub fn conflict(code: &'static str, detail: impl Into<String>) -> ApiError {

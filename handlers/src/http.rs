@@ -1,5 +1,6 @@
 //! Platform-free HTTP request and response, and the edge parsing every route shares:
-//! size and content-type limits, strict JSON, query strings, forms, bearer tokens, cookies.
+//! size and content-type limits, strict JSON, query strings, forms, bearer tokens, cookies;
+//! and the rendering of [`ApiError`] as problem+json.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
@@ -321,6 +322,41 @@ impl Response {
 
     pub fn add_header(&mut self, name: &str, value: String) {
         self.headers.push((name.to_owned(), value));
+    }
+}
+
+/// An API error rendered as RFC 9457 problem+json (with `retry-after`, `allow` or
+/// `www-authenticate` where the status calls for it).
+impl ApiError {
+    pub fn into_response(self) -> Response {
+        let mut body = serde_json::json!({
+            "type": format!("https://devcenter.dev/problems/{}", self.code()),
+            "title": self.title(),
+            "status": self.status(),
+            "detail": self.detail(),
+            "code": self.code(),
+        });
+        if let ApiError::Validation(errors) = &self {
+            body["errors"] = serde_json::to_value(errors).unwrap_or_default();
+        }
+        let mut response = Response::json_with_type(
+            self.status(),
+            "application/problem+json",
+            body.to_string().into_bytes(),
+        );
+        match &self {
+            ApiError::TooManyAttempts { retry_after_secs } => {
+                response.set_header("retry-after", retry_after_secs.to_string());
+            }
+            ApiError::MethodNotAllowed(allowed) => {
+                response.set_header("allow", allowed.join(", "));
+            }
+            ApiError::Unauthorized => {
+                response.set_header("www-authenticate", "Bearer".into());
+            }
+            _ => {}
+        }
+        response
     }
 }
 

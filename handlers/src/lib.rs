@@ -4,8 +4,10 @@
 //! randomness, crypto, outbound HTTP), so every rule here runs natively under `cargo test`
 //! against a real SQLite with the real migrations.
 
+pub mod apps;
 pub mod config;
 pub mod crypto;
+pub mod ctx;
 pub mod domain;
 pub mod error;
 pub mod gateway;
@@ -17,6 +19,6 @@ pub mod sql;
 pub mod time;
 
 pub use config::Config;
+pub use ctx::Ctx;
 pub use error::ApiError;
 pub use http::{Method, Request, Response};
-pub use platform::Ctx;

@@ -4,9 +4,10 @@
 //! a settable clock and the `pbkdf2` crate.
 
 use async_trait::async_trait;
-use std::cell::RefCell;
 
-use crate::config::Config;
+/// An alias: the per-request context is defined in [`crate::ctx`], since it also holds the
+/// `Config` and the ports here depend on nothing else in the crate.
+pub use crate::ctx::Ctx;
 
 /// A value bound to a numbered SQL placeholder. Integers stay within ±2^53 (D1 binds numbers
 /// as JavaScript doubles); anything wider is stored as TEXT.
@@ -60,19 +61,29 @@ pub struct Outcome {
     pub changes: u64,
 }
 
-#[derive(Debug, Clone)]
-pub struct DbError(pub String);
-
-impl DbError {
+/// Why a statement or batch failed, classified once by the adapter that ran it (D1 on the
+/// Worker, rusqlite natively), so the core matches on a variant instead of on message text.
+/// The text is for the log, never for the wire.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DbError {
     /// A UNIQUE or PRIMARY KEY violation, which a concurrent request can cause legitimately.
-    pub fn is_unique_violation(&self) -> bool {
-        self.0.contains("UNIQUE constraint failed")
-    }
+    /// Carries the database's message for the log (it names the constraint).
+    Unique(String),
+    /// A batch guard ([`crate::sql::guard`]) aborted its batch: the statement before it
+    /// changed no row.
+    GuardTripped,
+    /// Anything else.
+    Other(String),
 }
 
 impl std::fmt::Display for DbError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "database: {}", self.0)
+        match self {
+            DbError::Unique(message) | DbError::Other(message) => {
+                write!(f, "database: {message}")
+            }
+            DbError::GuardTripped => write!(f, "database: batch guard tripped"),
+        }
     }
 }
 
@@ -147,55 +158,4 @@ pub trait HttpClient {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<HttpAnswer, String>;
-}
-
-/// Everything a route handler may use, for the duration of one request.
-pub struct Ctx<'a> {
-    pub db: &'a dyn Db,
-    pub clock: &'a dyn Clock,
-    pub rng: &'a dyn Rng,
-    pub crypto: &'a dyn Crypto,
-    pub config: &'a Config,
-    pub request_id: String,
-    /// Outbox messages this request wrote; the Worker tries to deliver them after answering.
-    pub new_mail: RefCell<Vec<String>>,
-    /// Internal causes of answers that are not errors on the wire (the gateway answers every
-    /// failure with an Alipay result); the Worker logs them with the request id.
-    pub internal_errors: RefCell<Vec<String>>,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn new(
-        db: &'a dyn Db,
-        clock: &'a dyn Clock,
-        rng: &'a dyn Rng,
-        crypto: &'a dyn Crypto,
-        config: &'a Config,
-    ) -> Self {
-        let request_id = crate::domain::ids::new_id(clock, rng);
-        Ctx {
-            db,
-            clock,
-            rng,
-            crypto,
-            config,
-            request_id,
-            new_mail: RefCell::new(Vec::new()),
-            internal_errors: RefCell::new(Vec::new()),
-        }
-    }
-
-    pub fn now(&self) -> i64 {
-        self.clock.now_ms()
-    }
-
-    pub fn random<const N: usize>(&self) -> [u8; N] {
-        let mut buf = [0u8; N];
-        self.rng.fill(&mut buf);
-        buf
-    }
-
-    pub fn new_id(&self) -> String {
-        crate::domain::ids::new_id(self.clock, self.rng)
-    }
 }

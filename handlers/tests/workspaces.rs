@@ -5,7 +5,7 @@ mod support;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
-use devcenter_handlers::platform::Db;
+use devcenter_handlers::platform::{Db, DbError};
 use devcenter_handlers::sql::guard;
 use devcenter_handlers::Method;
 use serde_json::json;
@@ -70,7 +70,7 @@ fn batch_guard_aborts_the_whole_batch() {
         devcenter_handlers::sql::throttle::clear_login_if("k", true),
     ]))
     .unwrap_err();
-    assert!(guard::tripped(&err));
+    assert_eq!(err, DbError::GuardTripped);
     // The clear did not run: the row is still there.
     assert_eq!(w.db.count("SELECT COUNT(*) FROM login_throttle"), 1);
 }

@@ -1,7 +1,7 @@
 //! The product catalog: what an application can integrate, with which scenarios, and which
 //! sandbox acceptance test cases each product requires.
 
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 
 pub struct TestCase {
     pub id: &'static str,

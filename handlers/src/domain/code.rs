@@ -2,7 +2,7 @@
 
 use crate::crypto;
 use crate::domain::email::Email;
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 use crate::platform::Rng;
 
 /// How long a code (and the link that carries the same proof) stays valid.

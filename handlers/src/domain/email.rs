@@ -1,6 +1,6 @@
 //! `Email`: a normalised (trimmed, lower-case) ASCII address that mail systems accept.
 
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);

@@ -5,6 +5,7 @@ pub mod catalog;
 pub mod code;
 pub mod email;
 pub mod ids;
+pub mod invalid;
 pub mod iso;
 pub mod password;
 pub mod permissions;

@@ -3,7 +3,7 @@
 
 use crate::crypto;
 use crate::domain::email::Email;
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 use crate::platform::{Crypto, CryptoError, Rng};
 
 pub const MIN_LEN: usize = 10;

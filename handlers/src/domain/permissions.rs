@@ -1,6 +1,6 @@
 //! Roles and permissions (SPEC 2): the one policy function every route asks.
 
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WorkspaceKind {

@@ -29,7 +29,7 @@ use rsa::signature::{SignatureEncoding as _, Signer as _, Verifier as _};
 use rsa::BigUint;
 use sha2::{Digest, Sha256};
 
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 
 /// The longest input `parse` looks at (a 4096-bit key in PEM is about 800 characters).
 pub const MAX_INPUT_LEN: usize = 16 * 1024;

@@ -1,7 +1,7 @@
 //! Free-text fields (names, addresses, descriptions): trimmed, bounded in characters, no
 //! control or invisible formatting characters (newlines allowed where asked).
 
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 
 pub fn parse(raw: &str, min: usize, max: usize, multiline: bool) -> Result<String, Invalid> {
     let s = raw.trim();

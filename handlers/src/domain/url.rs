@@ -8,7 +8,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 
 pub const MAX_URL_LEN: usize = 2048;
 

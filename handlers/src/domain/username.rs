@@ -1,6 +1,6 @@
 //! `Username`: a display name of 1 to 64 characters with no control characters.
 
-use crate::error::Invalid;
+use crate::domain::invalid::Invalid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);

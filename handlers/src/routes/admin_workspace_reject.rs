@@ -3,11 +3,12 @@
 
 use serde::Deserialize;
 
-use super::{admin_workspace_review::review, Params};
+use super::Params;
 use crate::domain::text;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
+use crate::services::workspace_review::review;
 use crate::services::{access, auth};
 use crate::validate;
 

@@ -13,7 +13,7 @@ use crate::domain::ids;
 use crate::domain::permissions::{Role, WorkspaceKind};
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
 use crate::services::codes::{self, Slot};
 use crate::services::mail::{self, Mail};
 use crate::sql::{self, accounts, accounts::AccountRow, audit, codes::SIGNUP, outbox::ForAddress};
@@ -162,7 +162,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     match ctx.db.batch(batch).await {
         Ok(_) => Ok(accepted()),
         // The same message raced us and won; nothing to add.
-        Err(e) if e.is_unique_violation() => {
+        Err(DbError::Unique(_)) => {
             ctx.new_mail.borrow_mut().clear();
             Ok(accepted())
         }

@@ -4,11 +4,11 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::members_invite::token_hash;
 use super::Params;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
+use crate::services::membership::token_hash;
 use crate::services::{audit, auth, views};
 use crate::sql::{self, guard, members, workspaces, workspaces::WorkspaceRow};
 
@@ -60,8 +60,8 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if guard::tripped(&e) => return Err(ApiError::NotFound),
-        Err(e) if e.is_unique_violation() => {
+        Err(DbError::GuardTripped) => return Err(ApiError::NotFound),
+        Err(DbError::Unique(_)) => {
             return Err(ApiError::conflict(
                 "already_member",
                 "You are already a member of this workspace.",

@@ -8,7 +8,8 @@ use crate::domain::ids;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
+use crate::services::membership::last_owner_or_gone;
 use crate::services::{access, audit};
 use crate::sql::{self, guard, members};
 
@@ -42,20 +43,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => Ok(Response::empty(204)),
-        Err(e) if guard::tripped(&e) => Err(last_owner_or_gone(ctx, ws, &account_id).await),
+        Err(DbError::GuardTripped) => Err(last_owner_or_gone(ctx, ws, &account_id).await),
         Err(e) => Err(e.into()),
-    }
-}
-
-/// Why a guarded change of a member changed nothing: the member left meanwhile (404), or it
-/// would have left the workspace without an Owner (409).
-pub async fn last_owner_or_gone(ctx: &Ctx<'_>, workspace_id: &str, account_id: &str) -> ApiError {
-    match ctx.db.run(members::find(workspace_id, account_id)).await {
-        Ok(outcome) if outcome.rows.is_empty() => ApiError::NotFound,
-        Ok(_) => ApiError::conflict(
-            "last_owner",
-            "A workspace keeps at least one Owner: make someone else Owner first.",
-        ),
-        Err(e) => e.into(),
     }
 }

@@ -4,15 +4,14 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::member_remove::last_owner_or_gone;
-use super::members_list::member_json;
 use super::Params;
 use crate::domain::ids;
 use crate::domain::permissions::{Permission, Role};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
-use crate::services::{access, audit};
+use crate::platform::{Ctx, DbError};
+use crate::services::membership::last_owner_or_gone;
+use crate::services::{access, audit, views};
 use crate::sql::{self, guard, members};
 use crate::validate;
 
@@ -55,11 +54,11 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if guard::tripped(&e) => return Err(last_owner_or_gone(ctx, ws, &account_id).await),
+        Err(DbError::GuardTripped) => return Err(last_owner_or_gone(ctx, ws, &account_id).await),
         Err(e) => return Err(e.into()),
     }
     let updated: Option<members::MemberRow> =
         sql::first(ctx.db.run(members::find(ws, &account_id)).await?)?;
     let updated = updated.ok_or(ApiError::NotFound)?;
-    Ok(Response::json(200, &member_json(&updated)))
+    Ok(Response::json(200, &views::member(&updated)))
 }

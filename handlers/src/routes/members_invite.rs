@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::services::mail::{self, Mail};
+use crate::services::membership::token_hash;
 use crate::services::{access, audit};
 use crate::sql::members;
 use crate::time::rfc3339;
@@ -24,10 +25,6 @@ pub const INVITATION_TTL_MS: i64 = 7 * 24 * 60 * 60 * 1000;
 struct Body {
     email: String,
     role: String,
-}
-
-pub fn token_hash(ctx: &Ctx<'_>, token: &str) -> String {
-    crypto::keyed_hash(&ctx.config.token_key.0, "invitation", token.as_bytes())
 }
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {

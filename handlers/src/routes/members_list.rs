@@ -8,19 +8,9 @@ use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::access;
+use crate::services::{access, views};
 use crate::sql::{self, members};
 use crate::time::rfc3339;
-
-pub fn member_json(m: &members::MemberRow) -> serde_json::Value {
-    json!({
-        "account_id": m.account_id,
-        "email": m.email,
-        "username": m.username,
-        "role": m.role,
-        "joined_at": rfc3339(m.created_at),
-    })
-}
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
     let (_caller, member, _) =
@@ -31,7 +21,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
     member.require(Permission::WorkspaceView)?;
     let rows: Vec<members::MemberRow> =
         sql::all(ctx.db.run(members::list(&member.workspace.id)).await?)?;
-    let mut body = json!({ "items": rows.iter().map(member_json).collect::<Vec<_>>() });
+    let mut body = json!({ "items": rows.iter().map(views::member).collect::<Vec<_>>() });
     if member.require(Permission::MembersManage).is_ok() {
         let pending: Vec<members::InvitationRow> = sql::all(
             ctx.db

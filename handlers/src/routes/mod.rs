@@ -1,23 +1,11 @@
 //! One module per route. Each exposes `handle(ctx, req, params)`; the Worker's route table
-//! (src/routes.rs) maps method and path to them.
+//! (src/routes.rs) maps method and path to them. Applications and the gateway keep their
+//! routes in their feature folders (`crate::apps::routes`, `crate::gateway::routes`).
 
 pub mod admin_workspace_approve;
 pub mod admin_workspace_contract;
 pub mod admin_workspace_reject;
-pub mod admin_workspace_review;
 pub mod admin_workspaces_list;
-pub mod app_delete;
-pub mod app_environment_get;
-pub mod app_environment_key;
-pub mod app_environment_update;
-pub mod app_get;
-pub mod app_products_add;
-pub mod app_products_remove;
-pub mod app_sandbox;
-pub mod app_sandbox_rotate;
-pub mod app_update;
-pub mod apps_create;
-pub mod apps_list;
 pub mod audit_log_list;
 pub mod dev_mailbox;
 pub mod healthz;
@@ -34,7 +22,6 @@ pub mod members_list;
 pub mod openapi;
 pub mod password_reset;
 pub mod password_reset_confirm;
-pub mod products_list;
 pub mod sessions_create;
 pub mod signup;
 pub mod signup_code;

@@ -140,22 +140,3 @@ pub fn require_operator(ctx: &Ctx<'_>, caller: &Caller) -> Result<(), ApiError> 
         Err(ApiError::Forbidden)
     }
 }
-
-/// The application as it is now (after a change), answered as JSON with `status`.
-pub async fn app_response(
-    ctx: &Ctx<'_>,
-    caller: &Caller,
-    app_id: &str,
-    status: u16,
-) -> Result<crate::http::Response, ApiError> {
-    let row: Option<AppRow> = sql::first(
-        ctx.db
-            .run(apps::find_for_member(app_id, &caller.account.id))
-            .await?,
-    )?;
-    let row = row.ok_or(ApiError::NotFound)?;
-    Ok(crate::http::Response::json(
-        status,
-        &crate::services::views::app(&row),
-    ))
-}

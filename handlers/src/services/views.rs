@@ -1,8 +1,8 @@
-//! The JSON shapes of workspaces and applications, in one place.
+//! The JSON shapes of workspaces and members, in one place (applications: `crate::apps::views`).
 
 use serde_json::{json, Value};
 
-use crate::sql::apps::AppRow;
+use crate::sql::members::MemberRow;
 use crate::sql::workspaces::WorkspaceRow;
 use crate::time::rfc3339;
 
@@ -28,53 +28,12 @@ pub fn workspace(w: &WorkspaceRow) -> Value {
     v
 }
 
-pub fn app(a: &AppRow) -> Value {
-    let products: Value = a
-        .products_json
-        .as_deref()
-        .and_then(|p| serde_json::from_str(p).ok())
-        .unwrap_or_else(|| json!([]));
+pub fn member(m: &MemberRow) -> Value {
     json!({
-        "id": a.id,
-        "workspace_id": a.workspace_id,
-        "name": a.name,
-        "type": a.app_type,
-        "registration_country": a.registration_country,
-        "description": a.description,
-        "test_currency": a.test_currency,
-        "status": a.status,
-        "products": products,
-        "sandbox_client_id": a.sandbox_client_id,
-        "production_client_id": a.production_client_id,
-        "created_at": rfc3339(a.created_at),
-        "updated_at": rfc3339(a.updated_at),
+        "account_id": m.account_id,
+        "email": m.email,
+        "username": m.username,
+        "role": m.role,
+        "joined_at": rfc3339(m.created_at),
     })
-}
-
-/// An application's sandbox resources; the test Agent-Token only for a caller who may develop
-/// in the sandbox (SPEC 2: not Merchant Onboarding).
-pub fn sandbox(
-    ctx: &crate::platform::Ctx<'_>,
-    origin: &str,
-    app_id: &str,
-    s: &crate::sql::apps::SandboxRow,
-    show_token: bool,
-) -> Value {
-    let mut v = json!({
-        "client_id": s.client_id,
-        "customer_id": s.customer_id,
-        "isv_customer_id": s.isv_customer_id,
-        "gateway_url": crate::services::mail::base(ctx, origin),
-        "test_merchant": {"id": s.test_merchant_id, "login": s.test_merchant_login},
-        "test_buyer": {"id": s.test_buyer_id, "login": s.test_buyer_login},
-    });
-    if show_token {
-        v["test_agent_token"] = crate::domain::sandbox::test_agent_token(
-            &ctx.config.token_key.0,
-            app_id,
-            &s.test_token_nonce,
-        )
-        .into();
-    }
-    v
 }

@@ -1,8 +1,12 @@
 //! Batch guards (see migration 0002): a statement that aborts its whole batch when the
 //! statement before it changed no row, so what a state change causes cannot outlive it.
+//!
+//! A tripped guard fails on the NOT NULL constraint of `batch_guards.must_hold`; the `Db`
+//! adapters recognise that failure and report it as
+//! [`DbError::GuardTripped`](crate::platform::DbError::GuardTripped).
 
 use super::{q, statements};
-use crate::platform::{DbError, Query};
+use crate::platform::Query;
 
 statements! {
     /// Fails the batch unless the previous statement of the batch changed at least one row.
@@ -11,9 +15,4 @@ statements! {
 
 pub fn previous_changed() -> Query {
     q(PREVIOUS_CHANGED, vec![])
-}
-
-/// Whether a batch failed on one of its guards (rather than on a real error).
-pub fn tripped(e: &DbError) -> bool {
-    e.0.contains("batch_guards.must_hold")
 }

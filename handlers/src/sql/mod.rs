@@ -52,7 +52,7 @@ pub fn q(sql: &'static str, params: Vec<Value>) -> Query {
 
 pub fn decode<T: DeserializeOwned>(row: Row) -> Result<T, DbError> {
     serde_json::from_value(serde_json::Value::Object(row))
-        .map_err(|e| DbError(format!("row does not decode: {e}")))
+        .map_err(|e| DbError::Other(format!("row does not decode: {e}")))
 }
 
 /// The first row of an outcome, decoded.

@@ -66,7 +66,7 @@ impl Sqlite {
     }
 
     fn exec(&self, q: &Query) -> Result<Outcome, DbError> {
-        let mut stmt = self.0.prepare(q.sql).map_err(|e| DbError(e.to_string()))?;
+        let mut stmt = self.0.prepare(q.sql).map_err(db_error)?;
         let params: Vec<rusqlite::types::Value> = q
             .params
             .iter()
@@ -81,8 +81,8 @@ impl Sqlite {
         {
             let mut rows = stmt
                 .query(rusqlite::params_from_iter(params.iter()))
-                .map_err(|e| DbError(e.to_string()))?;
-            while let Some(row) = rows.next().map_err(|e| DbError(e.to_string()))? {
+                .map_err(db_error)?;
+            while let Some(row) = rows.next().map_err(db_error)? {
                 let mut map = Row::new();
                 for (i, name) in names.iter().enumerate() {
                     let v = match row.get_ref(i).unwrap() {
@@ -105,6 +105,23 @@ impl Sqlite {
 
     pub fn count(&self, sql: &str) -> i64 {
         self.0.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// SQLite's failure classified by its extended result code, as `src/d1.rs` does from D1's
+/// messages: UNIQUE and PRIMARY KEY violations are `Unique`; a NOT NULL failure is a tripped
+/// batch guard when it is on `batch_guards.must_hold` (the code does not name the column).
+fn db_error(e: rusqlite::Error) -> DbError {
+    use rusqlite::ffi;
+    let message = e.to_string();
+    match e.sqlite_error().map(|f| f.extended_code) {
+        Some(ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => {
+            DbError::Unique(message)
+        }
+        Some(ffi::SQLITE_CONSTRAINT_NOTNULL) if message.contains("batch_guards.must_hold") => {
+            DbError::GuardTripped
+        }
+        _ => DbError::Other(message),
     }
 }
 

@@ -6,7 +6,7 @@ use serde_json::json;
 use crate::domain::ids;
 use crate::error::ApiError;
 use crate::http::Response;
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
 use crate::services::auth::Caller;
 use crate::services::mail::{self, Mail};
 use crate::services::{access, audit, views};
@@ -58,7 +58,7 @@ pub async fn review(
     }
     match ctx.db.batch(batch).await {
         Ok(_) => {}
-        Err(e) if guard::tripped(&e) => {
+        Err(DbError::GuardTripped) => {
             ctx.new_mail.borrow_mut().clear();
             return Err(ApiError::conflict(
                 "already_reviewed",

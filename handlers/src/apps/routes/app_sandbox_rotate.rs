@@ -4,13 +4,14 @@
 
 use serde_json::json;
 
-use super::Params;
+use crate::apps::views;
 use crate::domain::permissions::Permission;
 use crate::domain::sandbox;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, views};
+use crate::routes::Params;
+use crate::services::{access, audit};
 use crate::sql::{self, apps, apps::SandboxRow};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {

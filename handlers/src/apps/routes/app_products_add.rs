@@ -2,13 +2,14 @@
 
 use serde_json::json;
 
-use super::apps_create::ProductChoice;
-use super::Params;
+use crate::apps::rules::ProductChoice;
+use crate::apps::views;
 use crate::domain::catalog;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;
@@ -46,7 +47,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if e.is_unique_violation() => {
+        Err(DbError::Unique(_)) => {
             return Err(ApiError::conflict(
                 "product_already_added",
                 format!("{} is already part of this application.", product.code),
@@ -54,5 +55,5 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         }
         Err(e) => return Err(e.into()),
     }
-    access::app_response(ctx, &caller, &app.id, 200).await
+    views::app_response(ctx, &caller, &app.id, 200).await
 }

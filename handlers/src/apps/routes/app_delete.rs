@@ -2,11 +2,11 @@
 
 use serde_json::json;
 
-use super::Params;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::{self, apps, guard};
 
@@ -37,7 +37,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
     match result {
         Ok(_) => Ok(Response::empty(204)),
         // Nothing was deleted: either it is live, or a concurrent request deleted it first.
-        Err(e) if guard::tripped(&e) => {
+        Err(DbError::GuardTripped) => {
             let still = ctx
                 .db
                 .run(apps::find_for_member(&app.id, &caller.account.id))

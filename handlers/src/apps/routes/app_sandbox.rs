@@ -1,12 +1,13 @@
 //! GET /v1/apps/{app}/sandbox: the application's sandbox resources, and its test Agent-Token
 //! for the roles that may develop in the sandbox (SPEC 2).
 
-use super::Params;
+use crate::apps::views;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, views};
+use crate::routes::Params;
+use crate::services::access;
 use crate::sql::{self, apps, apps::SandboxRow};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {

@@ -1,21 +1,17 @@
-//! GET /v1/apps/{app}/environments/{env}: integration settings of sandbox or production,
-//! with the platform's public key once the application's own key is set.
+//! An application's environments (sandbox, production), as the environment routes share them:
+//! the names, the permission to change one, the platform's public key, the settings as JSON.
 
 use serde_json::{json, Value};
 
-use super::Params;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
-use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::access;
 use crate::sql::{self, apps, apps::EnvironmentRow};
 
 pub const ENVIRONMENTS: &[&str] = &["sandbox", "production"];
 
-/// The environment named in the path, or 404.
-pub fn environment_param(params: &Params) -> Result<&'static str, ApiError> {
-    let env = params.get("env").unwrap_or_default();
+/// The environment named in the path (`{env}`), or 404.
+pub fn environment_param(env: &str) -> Result<&'static str, ApiError> {
     ENVIRONMENTS
         .iter()
         .copied()
@@ -34,8 +30,7 @@ pub fn write_permission(environment: &str) -> Permission {
 
 /// The permission to change the environment named in the path. An unknown name needs only
 /// `app.view` here: the caller is authenticated first and then told 404 by [`environment_param`].
-pub fn write_permission_for(params: &Params) -> Permission {
-    let env = params.get("env").unwrap_or_default();
+pub fn write_permission_for(env: &str) -> Permission {
     ENVIRONMENTS
         .iter()
         .find(|e| **e == env)
@@ -81,17 +76,4 @@ pub async fn load(
     row.ok_or_else(|| {
         ApiError::Internal(format!("application without a {environment} environment"))
     })
-}
-
-pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
-    let (_caller, access) = access::authorized_app(
-        ctx,
-        req,
-        params.get("app").unwrap_or_default(),
-        Permission::AppView,
-    )
-    .await?;
-    let environment = environment_param(params)?;
-    let env = load(ctx, &access.app.id, environment).await?;
-    Ok(Response::json(200, &environment_json(ctx, &env)?))
 }

@@ -4,12 +4,13 @@
 
 use serde_json::json;
 
-use super::Params;
+use crate::apps::views;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, paging::Page, views};
+use crate::routes::Params;
+use crate::services::{access, paging::Page};
 use crate::sql::{self, apps, apps::AppRow};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {

@@ -4,8 +4,8 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::apps_create::parse_type;
-use super::Params;
+use crate::apps::rules::parse_type;
+use crate::apps::views;
 use crate::domain::iso::Currency;
 use crate::domain::permissions::Permission;
 use crate::domain::text;
@@ -13,6 +13,7 @@ use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::present;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;
@@ -96,5 +97,5 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
             ),
         ])
         .await?;
-    access::app_response(ctx, &caller, &app.id, 200).await
+    views::app_response(ctx, &caller, &app.id, 200).await
 }

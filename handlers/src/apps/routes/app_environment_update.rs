@@ -4,13 +4,13 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::app_environment_get::{environment_json, environment_param, load, write_permission_for};
-use super::Params;
+use crate::apps::environments::{environment_json, environment_param, load, write_permission_for};
 use crate::domain::url::HttpsUrl;
 use crate::error::{ApiError, FieldError};
 use crate::http::present;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::apps;
 use crate::validate;
@@ -55,10 +55,10 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         ctx,
         req,
         params.get("app").unwrap_or_default(),
-        write_permission_for(params),
+        write_permission_for(params.get("env").unwrap_or_default()),
     )
     .await?;
-    let environment = environment_param(params)?;
+    let environment = environment_param(params.get("env").unwrap_or_default())?;
     let body: Body = req.json()?;
     let dev = ctx.config.is_development();
     let gateway = parse(&body.gateway_url, dev, "gateway_url");

@@ -2,11 +2,12 @@
 
 use serde_json::json;
 
-use super::Params;
+use crate::apps::views;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::{apps, guard};
 
@@ -47,7 +48,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     match result {
         Ok(_) => {}
-        Err(e) if guard::tripped(&e) => {
+        Err(DbError::GuardTripped) => {
             return Err(ApiError::conflict(
                 "last_product",
                 "An application keeps at least one product; add another before removing this one.",
@@ -55,5 +56,5 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         }
         Err(e) => return Err(e.into()),
     }
-    access::app_response(ctx, &caller, &app.id, 200).await
+    views::app_response(ctx, &caller, &app.id, 200).await
 }

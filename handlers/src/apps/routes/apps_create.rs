@@ -5,7 +5,8 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::Params;
+use crate::apps::rules::{parse_type, ProductChoice};
+use crate::apps::views;
 use crate::crypto;
 use crate::domain::catalog;
 use crate::domain::iso::{Country, Currency};
@@ -14,18 +15,10 @@ use crate::domain::{sandbox, text};
 use crate::error::{ApiError, FieldError, Invalid};
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, audit, views};
+use crate::routes::Params;
+use crate::services::{access, audit};
 use crate::sql::{self, apps, apps::AppRow};
 use crate::validate;
-
-pub const APP_TYPES: &[&str] = &["online", "in_store", "mini_program"];
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ProductChoice {
-    pub code: String,
-    pub scenarios: Vec<String>,
-}
 
 /// A product choice must be a JSON object too (serde would take `["code", [...]]` by position).
 fn product_choices<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ProductChoice>, D::Error> {
@@ -49,19 +42,6 @@ struct Body {
     #[serde(deserialize_with = "product_choices")]
     products: Vec<ProductChoice>,
     test_currency: String,
-}
-
-pub fn parse_type(raw: &str) -> Result<&'static str, Invalid> {
-    APP_TYPES
-        .iter()
-        .copied()
-        .find(|t| *t == raw)
-        .ok_or_else(|| {
-            Invalid::new(
-                "unknown_type",
-                "type must be one of: online, in_store, mini_program.",
-            )
-        })
 }
 
 /// Validated (product code, scenarios JSON) pairs: at least one, no product twice.

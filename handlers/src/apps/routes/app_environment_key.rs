@@ -5,12 +5,12 @@
 use serde::Deserialize;
 use serde_json::json;
 
-use super::app_environment_get::{environment_param, platform_public_key, write_permission_for};
-use super::Params;
+use crate::apps::environments::{environment_param, platform_public_key, write_permission_for};
 use crate::domain::rsa_key::RsaPublicKey;
 use crate::error::{ApiError, Invalid};
 use crate::http::{Request, Response};
-use crate::platform::Ctx;
+use crate::platform::{Ctx, DbError};
+use crate::routes::Params;
 use crate::services::{access, audit};
 use crate::sql::{self, apps, apps::KeyVersionRow};
 use crate::validate;
@@ -34,10 +34,10 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         ctx,
         req,
         params.get("app").unwrap_or_default(),
-        write_permission_for(params),
+        write_permission_for(params.get("env").unwrap_or_default()),
     )
     .await?;
-    let environment = environment_param(params)?;
+    let environment = environment_param(params.get("env").unwrap_or_default())?;
     let body: Body = req.json()?;
     let key = RsaPublicKey::parse(&body.public_key).map_err(|e| e.at("public_key"));
     validate!(key);
@@ -64,7 +64,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .await;
     let results = match results {
         Ok(r) => r,
-        Err(e) if crate::sql::guard::tripped(&e) => return Err(same_key()),
+        Err(DbError::GuardTripped) => return Err(same_key()),
         Err(e) => return Err(e.into()),
     };
     let version: Option<KeyVersionRow> = results

@@ -1,11 +1,12 @@
 //! GET /v1/apps/{app}: one application, for members of its workspace.
 
-use super::Params;
+use crate::apps::views;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::{access, views};
+use crate::routes::Params;
+use crate::services::access;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
     let (_caller, access) = access::authorized_app(

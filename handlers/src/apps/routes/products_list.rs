@@ -3,11 +3,11 @@
 
 use serde_json::json;
 
-use super::Params;
 use crate::domain::catalog::PRODUCTS;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
+use crate::routes::Params;
 
 pub async fn handle(
     _ctx: &Ctx<'_>,
