@@ -1325,6 +1325,22 @@ fn the_rate_limit_counts_signed_calls_per_ten_seconds() {
     w.clock.advance_ms(10_000);
     assert_eq!(good().code(), "SUCCESS");
     assert_eq!(good().code(), "SUCCESS");
+    // A verified client's bad bodies count (only unverified calls do not): two PARAM_ILLEGAL
+    // then one good call fill the allowance, and the next is refused.
+    w.clock.advance_ms(10_000);
+    for _ in 0..2 {
+        let c = g.call(PAY, "{\"paymentRequestId\":\"no-amount\"}");
+        assert_eq!(g.send(&c).code(), "PARAM_ILLEGAL");
+    }
+    assert_eq!(good().code(), "SUCCESS");
+    let c = g.call(PAY, &pay_body("rl-over-3", "1000"));
+    refused(
+        &g,
+        "over after bad bodies",
+        &c,
+        "REQUEST_TRAFFIC_EXCEED_LIMIT",
+        true,
+    );
     // Another client's allowance is its own.
     let other_app = new_app(&g.s, app_body("Other", "online", cashier()));
     assert_eq!(upload(&g.s, &other_app, "sandbox", &keys().b.1), 1);

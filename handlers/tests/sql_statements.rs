@@ -100,6 +100,7 @@ fn every_builder() -> Vec<Query> {
         client_id: S,
         api: S,
         now: N,
+        signed: true,
     };
     let payment_key = gateway::PaymentKey {
         payment_id: Some(S),

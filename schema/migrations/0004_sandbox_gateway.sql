@@ -63,7 +63,9 @@ CREATE TABLE acceptance_results (
 );
 
 -- The gateway's request log, kept 7 days (the cron sweeps it). application_id is NULL for a
--- call whose Client-Id named no application; such calls are not shown to anyone.
+-- call whose Client-Id named no application; such calls are not shown to anyone. `signed` is 1
+-- for calls whose signature verified: only those count toward the client's rate limit, so
+-- nobody who merely knows a client id can use up its allowance.
 CREATE TABLE gateway_requests (
   id              TEXT PRIMARY KEY,              -- the request id (x-request-id)
   application_id  TEXT REFERENCES applications (id) ON DELETE CASCADE,
@@ -71,6 +73,7 @@ CREATE TABLE gateway_requests (
   api             TEXT NOT NULL,
   result_code     TEXT NOT NULL,
   result_status   TEXT NOT NULL,
+  signed          INTEGER NOT NULL DEFAULT 0 CHECK (signed IN (0, 1)),
   at              INTEGER NOT NULL
 );
 CREATE INDEX gateway_requests_by_app ON gateway_requests (application_id, id);

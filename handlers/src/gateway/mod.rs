@@ -77,6 +77,7 @@ impl Call<'_> {
             client_id: &self.client.client_id,
             api: self.api.name(),
             now: self.ctx.now(),
+            signed: true,
         }
     }
 
@@ -197,6 +198,7 @@ fn client_line<'a>(ctx: &'a Ctx<'_>, client: &'a GatewayClient, api: &'a str) ->
         client_id: &client.client_id,
         api,
         now: ctx.now(),
+        signed: true,
     }
 }
 
@@ -212,6 +214,9 @@ async fn record_refusal(ctx: &Ctx<'_>, req: &Request, api: &str, refusal: &Refus
         client_id: req.header("client-id").unwrap_or_default(),
         api,
         now: ctx.now(),
+        // Refused by authentication: the signature did not verify, or was not checked yet
+        // (a rate-limited call verified, but is not counted by its own code).
+        signed: false,
     };
     let case = refusal.case.map(|case| (app_id, case));
     log(

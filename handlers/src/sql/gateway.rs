@@ -18,7 +18,7 @@ statements! {
     CLIENT = "SELECT e.application_id, e.client_id, e.key_version AS latest_version, e.notification_url, \
         k.version AS key_version, k.public_key_pem, s.test_token_nonce, \
         (SELECT count(*) FROM gateway_requests r WHERE r.client_id = ?1 AND r.at > ?3 \
-           AND r.result_code NOT IN ('SIGNATURE_INVALID', 'KEY_NOT_FOUND', 'PARAM_ILLEGAL', 'REQUEST_TRAFFIC_EXCEED_LIMIT')) AS recent_calls \
+           AND r.signed = 1 AND r.result_code <> 'REQUEST_TRAFFIC_EXCEED_LIMIT') AS recent_calls \
         FROM app_environments e \
         JOIN sandbox_resources s ON s.application_id = e.application_id \
         LEFT JOIN app_keys k ON k.application_id = e.application_id AND k.environment = e.environment \
@@ -26,19 +26,19 @@ statements! {
         WHERE e.client_id = ?1 AND e.environment = 'sandbox'";
     /// Every key version of an environment, newest first (the signature check tool tries them).
     KEYS = "SELECT version, public_key_pem FROM app_keys WHERE application_id = ?1 AND environment = ?2 ORDER BY version DESC";
-    LOG = "INSERT INTO gateway_requests (id, application_id, client_id, api, result_code, result_status, at) \
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+    LOG = "INSERT INTO gateway_requests (id, application_id, client_id, api, result_code, result_status, at, signed) \
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
     /// The log line of a pay: its answer is the first answer for the same body, or a refusal.
-    LOG_PAY = "INSERT INTO gateway_requests (id, application_id, client_id, api, result_code, result_status, at) \
+    LOG_PAY = "INSERT INTO gateway_requests (id, application_id, client_id, api, result_code, result_status, at, signed) \
         SELECT ?1, ?2, ?3, 'pay', \
           CASE WHEN p.request_hash = ?6 THEN p.result_code ELSE 'REPEAT_REQ_INCONSISTENT' END, \
-          CASE WHEN p.request_hash = ?6 THEN (CASE p.result_code WHEN 'SUCCESS' THEN 'S' ELSE 'F' END) ELSE 'F' END, ?4 \
+          CASE WHEN p.request_hash = ?6 THEN (CASE p.result_code WHEN 'SUCCESS' THEN 'S' ELSE 'F' END) ELSE 'F' END, ?4, 1 \
         FROM sandbox_payments p WHERE p.application_id = ?2 AND p.payment_request_id = ?5";
     /// The log line of a call answered from the existence of a payment (inquiry): ?5/?6 when
     /// it exists, ORDER_NOT_EXIST otherwise.
-    LOG_IF_PAYMENT = "INSERT INTO gateway_requests (id, application_id, client_id, api, result_code, result_status, at) \
+    LOG_IF_PAYMENT = "INSERT INTO gateway_requests (id, application_id, client_id, api, result_code, result_status, at, signed) \
         SELECT ?1, ?2, ?3, ?4, CASE WHEN found THEN 'SUCCESS' ELSE 'ORDER_NOT_EXIST' END, \
-          CASE WHEN found THEN 'S' ELSE 'F' END, ?5 \
+          CASE WHEN found THEN 'S' ELSE 'F' END, ?5, 1 \
         FROM (SELECT EXISTS (SELECT 1 FROM sandbox_payments WHERE application_id = ?2 AND (?6 IS NULL OR id = ?6) AND (?7 IS NULL OR payment_request_id = ?7)) AS found)";
     PASS = "INSERT INTO acceptance_results (application_id, case_id, passed_at, evidence) VALUES (?1, ?2, ?3, ?4) \
         ON CONFLICT (application_id, case_id) DO NOTHING";
@@ -171,6 +171,8 @@ pub struct LogLine<'a> {
     pub client_id: &'a str,
     pub api: &'a str,
     pub now: i64,
+    /// Whether the call's signature verified (LOG_PAY and LOG_IF_PAYMENT run only then).
+    pub signed: bool,
 }
 
 pub fn log(line: &LogLine<'_>, result_code: &str, result_status: &str) -> Query {
@@ -184,6 +186,7 @@ pub fn log(line: &LogLine<'_>, result_code: &str, result_status: &str) -> Query 
             result_code.into(),
             result_status.into(),
             line.now.into(),
+            i64::from(line.signed).into(),
         ],
     )
 }
