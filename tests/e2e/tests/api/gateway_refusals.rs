@@ -258,6 +258,8 @@ fn refused_calls_answer_200_with_the_contract_code_and_change_nothing() {
         if let Some(pid) = serde_json::from_str::<serde_json::Value>(&b)
             .ok()
             .and_then(|v| v["paymentRequestId"].as_str().map(str::to_string))
+            // An id the gateway cannot take is refused by inquiry too (PARAM_ILLEGAL).
+            .filter(|pid| pid.len() <= 64)
         {
             inquiry(&c, &pid).expect("ORDER_NOT_EXIST", "F");
         }
