@@ -7,11 +7,17 @@
 # are measured in rounds, every route of every Worker once per round in an interleaved order
 # (A B A B ...), so the machine's noise hits both sides alike; the table shows the medians.
 # Also prints the size of both wasm files, raw and gzip -9.
+# The sandbox gateway (issue 9) is measured with signed requests pre-signed just before each run
+# (scripts/bench/gateway.py, sent by scripts/bench/gateway.lua): inquiryPayment and pay (one-use
+# paymentRequestIds), plus refusals that stop earlier, from which the report derives the cost of
+# one response signature and one RS256 verification. Every gateway answer is checked (result
+# code, signature header); the bench fails if one is not what is measured.
 #
 #   scripts/bench.sh            (or: make bench)
 #
 # Environment: BENCH_DURATION (per wrk run, default 5s), BENCH_ROUNDS (5),
 #              BENCH_CONNECTIONS (8), BENCH_THREADS (1),
+#              BENCH_PAY_COUNT (pay requests signed per run; default 600 per second of duration),
 #              BENCH_AGAINST=DIR also serves the Worker built in another checkout DIR (its
 #              build/ must be current: run `make worker` there) and measures its routes in the
 #              same rounds, e.g. to compare a Cargo profile change side by side,
