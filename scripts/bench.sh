@@ -7,11 +7,17 @@
 # are measured in rounds, every route of every Worker once per round in an interleaved order
 # (A B A B ...), so the machine's noise hits both sides alike; the table shows the medians.
 # Also prints the size of both wasm files, raw and gzip -9.
+# The sandbox gateway (issue 9) is measured with signed requests pre-signed just before each run
+# (scripts/bench/gateway.py, sent by scripts/bench/gateway.lua): inquiryPayment and pay (one-use
+# paymentRequestIds), plus refusals that stop earlier, from which the report derives the cost of
+# one response signature and one RS256 verification. Every gateway answer is checked (result
+# code, signature header); the bench fails if one is not what is measured.
 #
 #   scripts/bench.sh            (or: make bench)
 #
 # Environment: BENCH_DURATION (per wrk run, default 5s), BENCH_ROUNDS (5),
 #              BENCH_CONNECTIONS (8), BENCH_THREADS (1),
+#              BENCH_PAY_COUNT (pay requests signed per run; default 600 per second of duration),
 #              BENCH_AGAINST=DIR also serves the Worker built in another checkout DIR (its
 #              build/ must be current: run `make worker` there) and measures its routes in the
 #              same rounds, e.g. to compare a Cargo profile change side by side,
@@ -68,6 +74,9 @@ serve() {
     log[$name]="$tmp/$name/wrangler.log"
     if grep -q '^migrations_dir' "$dir/wrangler.toml"; then
         scripts/dev-secrets.sh "$tmp/$name/dev.vars" 2>/dev/null
+        # The gateway's per-client rate limit (default 100 calls per 10 s) would otherwise be
+        # what the gateway routes measure.
+        echo "GATEWAY_RATE_LIMIT=100000000" >>"$tmp/$name/dev.vars"
         say "$name: applying D1 migrations to a fresh state folder"
         (cd "$dir" && "$WRANGLER" d1 migrations apply DB --local --persist-to "$state") \
             >"$tmp/$name/migrations.log" 2>&1 ||
@@ -199,6 +208,39 @@ for name in "${workers[@]}"; do
     [ "$name" = floor ] || seed "$name"
 done
 
+# --- the sandbox gateway (issue 9): applications with an uploaded key and one payment --------
+# Each measured D1 kind gets an application (a client id) of its own: the gateway counts a
+# client's calls of the last 10 s on every call (the rate limit), so a shared client would let
+# one route's log lines slow the next route's runs. clientonly and anon make no D1 call.
+declare -A gw_conf has_gateway
+gw_role() { case "$1" in clientonly | anon) echo inquiry ;; *) echo "$1" ;; esac; }
+gw_expect() { case "$1" in inquiry | pay) echo SUCCESS ;; badsig) echo SIGNATURE_INVALID ;; nokey) echo KEY_NOT_FOUND ;; *) echo PARAM_ILLEGAL ;; esac; }
+gateway_setup() {
+    local name="$1" b="${base[$1]}" ids role i=0
+    # BENCH_AGAINST may name a build from before the gateway: its gateway routes are skipped.
+    if ! curl -sS -X POST "$b/ams/sandbox/api/v1/payments/pay" | grep -q '"resultCode"'; then
+        say "$name: no sandbox gateway at /ams/: its gateway routes are not measured"
+        return 0
+    fi
+    say "$name: sandbox keys and a seeded payment for 4 applications"
+    mapfile -t ids < <(curl -sS -H "authorization: Bearer ${token[$name]}" "$b/v1/workspaces/${ws[$name]}/apps" |
+        json "v.items.map(a => a.id).filter(id => id !== '${app[$name]}').slice(0, 4).join('\\n')")
+    [ "${#ids[@]}" = 4 ] || die "$name: expected 4 more applications, got ${#ids[@]}"
+    for role in inquiry badsig nokey pay; do
+        gw_conf[$name:$role]="$tmp/$name/gateway-$role.json"
+        python3 scripts/bench/gateway.py setup "$b" "${token[$name]}" "${ids[$i]}" "${gw_conf[$name:$role]}"
+        i=$((i + 1))
+    done
+    has_gateway[$name]=1
+}
+for name in "${workers[@]}"; do
+    [ "$name" = floor ] || gateway_setup "$name"
+done
+# A pay request is sent once (a fresh paymentRequestId each): sign more than wrk -c8 can send
+# in one run (600 per second is about twice the floor's /ping locally).
+duration_secs="$(awk -v d="$duration" 'BEGIN { n = d + 0; if (d ~ /ms$/) n = 1; else if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print (n < 1 ? 1 : n) }')"
+pay_count="${BENCH_PAY_COUNT:-$((600 * duration_secs))}"
+
 # --- what is measured ---------------------------------------------------------------------------
 # One line per measurement: KEY|WORKER|LABEL|KIND|PATH|WRK SCRIPT (empty: plain GET). KIND names
 # the floor a route is compared with: none (no storage: /ping), kv (the KV read), d1 (one D1
@@ -216,11 +258,24 @@ add() { # add KEY_SUFFIX LABEL KIND PATH SCRIPT: one line per devcenter Worker
     done
 }
 add healthz "GET /healthz" none /healthz ""
+add_gw() { # add_gw KEY_SUFFIX LABEL KIND API GATEWAY_KIND: devcenter Workers with the gateway
+    local name
+    for name in "${workers[@]}"; do
+        [ "${has_gateway[$name]:-}" = 1 ] || continue
+        plan+=("$name:$1|$name|$2|$3|/ams/sandbox/api/v1/payments/$4|gw:$5")
+    done
+}
+add_gw gwanon "POST …/inquiryPayment, no headers (unsigned PARAM_ILLEGAL)" none inquiryPayment anon
+add_gw gwclient "POST …/inquiryPayment, Client-Id only (signed PARAM_ILLEGAL)" none inquiryPayment clientonly
 plan+=("floor:kv|floor|GET /kv (one KV read)|kv|/kv|")
 plan+=("floor:d1|floor|GET /d1 (SELECT 1 on D1)|d1|/d1|")
 add me "GET /v1/me" d1 /v1/me get
 add app "GET /v1/apps/{app}" d1 "/v1/apps/@app" get
 add apps "GET /v1/workspaces/{ws}/apps" d1 "/v1/workspaces/@ws/apps" get
+add_gw gwinquiry "POST …/inquiryPayment (signed, SUCCESS)" d1 inquiryPayment inquiry
+add_gw gwbadsig "POST …/inquiryPayment, bad signature (SIGNATURE_INVALID)" d1 inquiryPayment badsig
+add_gw gwnokey "POST …/inquiryPayment, keyVersion=99 (KEY_NOT_FOUND)" d1 inquiryPayment nokey
+add_gw gwpay "POST …/pay (signed, fresh paymentRequestId, SUCCESS)" d1 pay pay
 add login "POST /v1/sessions" login /v1/sessions login
 
 # Warm up (the first requests compile and instantiate the wasm).
@@ -240,7 +295,18 @@ to_ms() {
         printf "%.2f", n
     }'
 }
-declare -A runs_rps runs_p50 runs_p99 bad sockerr
+# Sample answers of every gateway kind first (also a warm-up): the result code must be the
+# expected one and the answer must verify with the platform key (gateway.py check).
+for name in "${workers[@]}"; do
+    [ "${has_gateway[$name]:-}" = 1 ] || continue
+    say "$name: checking sample gateway answers"
+    for kind in inquiry pay badsig nokey clientonly anon; do
+        python3 scripts/bench/gateway.py check "${base[$name]}" "${gw_conf[$name:$(gw_role "$kind")]}" "$kind" 3 ||
+            die "$name: the gateway's $kind answers are not what the bench measures"
+    done
+done
+
+declare -A runs_rps runs_p50 runs_p99 bad sockerr gw_bad gw_reused gw_first
 say "measuring: $rounds rounds of ${#plan[@]} wrk runs, $duration each (wrk -t$threads -c$connections)"
 for round in $(seq 1 "$rounds"); do
     for line in "${plan[@]}"; do
@@ -248,9 +314,28 @@ for round in $(seq 1 "$rounds"); do
         url="${base[$name]}${path//@app/${app[$name]:-}}"
         url="${url//@ws/${ws[$name]:-}}"
         args=()
-        [ -n "$script" ] && args=(-s "scripts/bench/$script.lua")
+        genv=()
+        if [[ "$script" == gw:* ]]; then
+            # Signed just before the run: the gateway refuses Request-Times over 5 minutes old.
+            kind="${script#gw:}" count=1000 once=0 signed=1
+            [ "$kind" = pay ] && count="$pay_count" once=1
+            [ "$kind" = anon ] && signed=0
+            python3 scripts/bench/gateway.py sign "${gw_conf[$name:$(gw_role "$kind")]}" "$kind" "$count" "$tmp/gw-set.txt"
+            args=(-s scripts/bench/gateway.lua)
+            genv=(BENCH_REQUESTS="$tmp/gw-set.txt" BENCH_EXPECT="$(gw_expect "$kind")" BENCH_SIGNED="$signed"
+                BENCH_ONCE="$once" BENCH_THREADS="$threads")
+        elif [ -n "$script" ]; then
+            args=(-s "scripts/bench/$script.lua")
+        fi
         say "round $round/$rounds: $name $label"
-        out="$(BENCH_TOKEN="${token[$name]:-}" wrk -t"$threads" -c"$connections" -d"$duration" --latency "${args[@]}" "$url")"
+        out="$(env "${genv[@]}" BENCH_TOKEN="${token[$name]:-}" wrk -t"$threads" -c"$connections" -d"$duration" --latency "${args[@]}" "$url")"
+        if [[ "$script" == gw:* ]]; then
+            gline="$(grep '^gateway: answers' <<<"$out" || true)"
+            [ -n "$gline" ] || die "gateway.lua printed no summary: $out"
+            gw_bad[$key]=$((${gw_bad[$key]:-0} + $(awk '{ print $5 }' <<<"$gline")))
+            gw_reused[$key]=$((${gw_reused[$key]:-0} + $(awk '{ print $7 }' <<<"$gline")))
+            [ -n "${gw_first[$key]:-}" ] || gw_first[$key]="$(sed -n 's/^gateway-first-unexpected: //p' <<<"$out")"
+        fi
         printf '%s\n' "$out" >"$tmp/wrk-${key//[^a-z]/_}-$round.txt"
         runs_rps[$key]+="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out") "
         runs_p50[$key]+="$(to_ms "$(awk '$1 == "50%" { print $2 }' <<<"$out")") "
@@ -279,6 +364,17 @@ size_line() { # size_line LABEL FILE
         'BEGIN { printf "- %s `%s`: %d bytes raw (%.1f KiB), %d bytes gzip -9 (%.1f KiB)\n", l, f, r, r / 1024, g, g / 1024 }'
 }
 
+# cost_diff KEY_A KEY_B: the median over rounds of 1000/rps(A) - 1000/rps(B), in ms (rounds
+# are paired: both ran seconds apart in the same round).
+cost_diff() {
+    local a b d=""
+    read -ra a <<<"${runs_rps[$1]}"
+    read -ra b <<<"${runs_rps[$2]}"
+    for i in "${!a[@]}"; do
+        d+="$(awk -v x="${a[$i]}" -v y="${b[$i]:-0}" 'BEGIN { if (x > 0 && y > 0) printf "%.3f", 1000 / x - 1000 / y }') "
+    done
+    median "$d"
+}
 cpu="$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)"
 report="$tmp/report.md"
 {
@@ -297,9 +393,26 @@ report="$tmp/report.md"
             r="**$(ratio "${med[$key]}" "${med[$(floor_of "$kind")]}")x** of $(floor_name "$kind")"
             [ "$kind" = none ] || r="$r ($(ratio "${med[$key]}" "${med[floor:ping]}")x of /ping)"
         fi
-        echo "| $name | \`$label\` | ${med[$key]} | $(median "${runs_p50[$key]}")ms | $(median "${runs_p99[$key]}")ms | $r | ${runs_rps[$key]% } | ${bad[$key]}${sockerr[$key]:-} |"
+        gw=""
+        [ -n "${gw_bad[$key]:-}" ] && gw=", ${gw_bad[$key]} unexpected result"
+        [ "${gw_reused[$key]:-0}" -gt 0 ] && gw="$gw, ${gw_reused[$key]} reused"
+        echo "| $name | \`$label\` | ${med[$key]} | $(median "${runs_p50[$key]}")ms | $(median "${runs_p99[$key]}")ms | $r | ${runs_rps[$key]% } | ${bad[$key]}${sockerr[$key]:-}$gw |"
     done
     echo
+    for name in "${workers[@]}"; do
+        [ "${has_gateway[$name]:-}" = 1 ] || continue
+        echo "$name, machine time per request (1000 / req/s, in ms; the median of the per-round differences):"
+        echo
+        echo "| difference | what it isolates | ms per request |"
+        echo "| --- | --- | ---: |"
+        echo "| Client-Id only − no headers | one response signature (RS256 with the platform key, WebCrypto) | $(cost_diff "$name:gwclient" "$name:gwanon") |"
+        echo "| bad signature − keyVersion=99 | one RS256 verification (rsa crate in wasm; plus the acceptance-case insert in the same log batch) | $(cost_diff "$name:gwbadsig" "$name:gwnokey") |"
+        echo "| floor D1 read − floor /ping | one D1 round trip (SELECT 1) | $(cost_diff floor:d1 floor:ping) |"
+        echo "| keyVersion=99 − Client-Id only | the client lookup and the log batch (two D1 round trips) | $(cost_diff "$name:gwnokey" "$name:gwclient") |"
+        echo "| signed inquiry − /healthz | the whole inquiry: 2 D1 round trips, verification, signature, JSON | $(cost_diff "$name:gwinquiry" "$name:healthz") |"
+        echo "| signed pay − /healthz | the whole pay: 2 D1 round trips (the second a write batch), verification, signature | $(cost_diff "$name:gwpay" "$name:healthz") |"
+        echo
+    done
     size_line "devcenter wasm" build/index_bg.wasm
     size_line "floor wasm" bench/floor/build/index_bg.wasm
     [ -n "$against" ] && size_line "against wasm" "$against/build/index_bg.wasm"
@@ -307,6 +420,13 @@ report="$tmp/report.md"
 
 echo
 cat "$report"
+gw_failed=""
+for key in "${!gw_bad[@]}"; do
+    if [ "${gw_bad[$key]}" -gt 0 ] || [ "${gw_reused[$key]:-0}" -gt 0 ]; then
+        gw_failed+="$key: ${gw_bad[$key]} unexpected answers (first: ${gw_first[$key]:-}), ${gw_reused[$key]:-0} requests of a one-use set reused; "
+    fi
+done
+[ -z "$gw_failed" ] || die "gateway routes did not measure what they claim (not recorded): $gw_failed (raise BENCH_PAY_COUNT if requests were reused)"
 if [ "${BENCH_RECORD:-0}" = 1 ]; then
     if grep -q '<!-- bench:start -->' BENCHMARKS.md 2>/dev/null; then
         awk -v f="$report" '
