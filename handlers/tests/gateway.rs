@@ -1886,3 +1886,103 @@ fn the_signature_check_tool_names_the_likely_mistake() {
     let r = w.post_json_auth("/v1/tools/verify-signature", &onboarding, req);
     assert_eq!(r.status, 403);
 }
+
+// ---------------------------------------------------------------------------------------
+// 9. The inquiry fast path: one D1 round trip for a caller the isolate verified before, and
+//    nothing it knows can outlive a rotation, a deletion or the rate limit.
+
+fn round_trips_of(g: &Gw, c: &Call) -> (Sent, usize) {
+    g.w().db.1.borrow_mut().clear();
+    let sent = g.send(c);
+    let trips = g.w().db.1.borrow().len();
+    (sent, trips)
+}
+
+#[test]
+fn a_known_callers_inquiry_is_one_round_trip_with_its_log_line_and_case() {
+    let g = gateway();
+    g.ok(PAY, &pay_body("fast-1", "1000"));
+    let inquiry = json!({"paymentRequestId": "fast-1"}).to_string();
+    let mut c = g.call(INQUIRY, &inquiry);
+    c.token = Some(g.token.clone());
+    let (sent, trips) = round_trips_of(&g, &c);
+    assert_eq!(sent.code(), "SUCCESS", "{}", sent.body());
+    assert_eq!(trips, 1, "a known caller's inquiry is one D1 round trip");
+    assert_eq!(sent.body()["paymentStatus"], "SUCCESS");
+    // Logged and counted exactly like the normal path.
+    assert_eq!(g.case("inquiry_payment"), Some(sent.id.clone()));
+    assert_eq!(
+        count(
+            g.w(),
+            &format!("SELECT COUNT(*) FROM gateway_requests WHERE id = '{}' AND result_code = 'SUCCESS' AND signed = 1", sent.id)
+        ),
+        1
+    );
+    // An unknown payment on the fast path: ORDER_NOT_EXIST, logged as such.
+    let c = g.call(INQUIRY, &json!({"paymentRequestId": "nope"}).to_string());
+    let (sent, trips) = round_trips_of(&g, &c);
+    assert_eq!((sent.code().as_str(), trips), ("ORDER_NOT_EXIST", 1));
+    assert_eq!(
+        count(
+            g.w(),
+            &format!("SELECT COUNT(*) FROM gateway_requests WHERE id = '{}' AND result_code = 'ORDER_NOT_EXIST'", sent.id)
+        ),
+        1
+    );
+}
+
+#[test]
+fn a_rotated_token_is_refused_at_once_even_by_a_warm_isolate() {
+    let g = gateway();
+    g.ok(PAY, &pay_body("rot-1", "1000"));
+    let inquiry = json!({"paymentRequestId": "rot-1"}).to_string();
+    let mut c = g.call(INQUIRY, &inquiry);
+    c.token = Some(g.token.clone());
+    assert_eq!(g.send(&c).code(), "SUCCESS"); // the isolate now knows the nonce
+    let r = g.w().call(
+        Method::Post,
+        &format!("/v1/apps/{}/sandbox/rotate-token", g.app),
+        &[("authorization", &format!("Bearer {}", g.s.owner))],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    let new_token = json(&r)["test_agent_token"].as_str().unwrap().to_owned();
+    let before = count(
+        g.w(),
+        "SELECT COUNT(*) FROM gateway_requests WHERE result_code = 'SUCCESS'",
+    );
+    let sent = g.send(&c);
+    assert_eq!(sent.code(), "ACCESS_DENIED", "{}", sent.body());
+    assert_eq!(
+        count(
+            g.w(),
+            "SELECT COUNT(*) FROM gateway_requests WHERE result_code = 'SUCCESS'"
+        ),
+        before,
+        "the fast path wrote nothing for the stale token"
+    );
+    c.token = Some(new_token);
+    assert_eq!(g.send(&c).code(), "SUCCESS");
+    let (sent, trips) = round_trips_of(&g, &c);
+    assert_eq!(
+        (sent.code().as_str(), trips),
+        ("SUCCESS", 1),
+        "warm again after the rotation"
+    );
+}
+
+#[test]
+fn the_fast_path_keeps_the_rate_limit() {
+    let g = gateway_in(World::with_config(config(&[("GATEWAY_RATE_LIMIT", "3")])));
+    g.ok(PAY, &pay_body("rl-fast", "1000"));
+    let c = g.call(INQUIRY, &json!({"paymentRequestId": "rl-fast"}).to_string());
+    assert_eq!(g.send(&c).code(), "SUCCESS");
+    assert_eq!(g.send(&c).code(), "SUCCESS");
+    let sent = g.send(&c);
+    assert_eq!(
+        sent.code(),
+        "REQUEST_TRAFFIC_EXCEED_LIMIT",
+        "{}",
+        sent.body()
+    );
+}

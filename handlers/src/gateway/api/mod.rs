@@ -1,7 +1,7 @@
 //! The sandbox payment APIs, one module each.
 
 mod cancel;
-mod inquiry_payment;
+pub mod inquiry_payment;
 mod inquiry_refund;
 mod pay;
 mod refund;
