@@ -1986,3 +1986,83 @@ fn the_fast_path_keeps_the_rate_limit() {
         sent.body()
     );
 }
+
+#[test]
+fn every_api_on_the_fast_path_refuses_a_rotated_token_and_writes_nothing() {
+    let g = gateway();
+    let paid = g.ok(PAY, &pay_body("all-1", "1000"));
+    let payment_id = paid.body()["paymentId"].as_str().unwrap().to_owned();
+    let refund = json!({"refundRequestId": "rf-1", "paymentId": payment_id,
+                        "refundAmount": {"currency": "USD", "value": "100"}})
+    .to_string();
+    let calls: Vec<(&str, String)> = vec![
+        (PAY, pay_body("all-2", "1000")),
+        (INQUIRY, json!({"paymentRequestId": "all-1"}).to_string()),
+        (REFUND, refund.clone()),
+        (
+            INQUIRY_REFUND,
+            json!({"refundRequestId": "rf-0"}).to_string(),
+        ),
+        (CANCEL, json!({"paymentRequestId": "all-1"}).to_string()),
+    ];
+    // For each API: the isolate learns the current token's nonce from a successful call, the
+    // token is rotated, and the old token is sent (its nonce is what the isolate knows, so only
+    // the guard in the API's first batch can refuse it). A tripped guard makes the isolate
+    // forget the client, hence the warm-up per API.
+    let mut token = g.token.clone();
+    for (uri, body) in &calls {
+        let mut warm = g.call(INQUIRY, &json!({"paymentRequestId": "all-1"}).to_string());
+        warm.token = Some(token.clone());
+        assert_eq!(g.send(&warm).code(), "SUCCESS");
+        let r = g.w().call(
+            Method::Post,
+            &format!("/v1/apps/{}/sandbox/rotate-token", g.app),
+            &[("authorization", &format!("Bearer {}", g.s.owner))],
+            b"",
+        );
+        assert_eq!(r.status, 200);
+        let before = snapshot(g.w(), &["gateway_requests", "acceptance_results"]);
+        let mut c = g.call(uri, body);
+        c.token = Some(token.clone());
+        let sent = g.send(&c);
+        assert_eq!(sent.code(), "ACCESS_DENIED", "{uri}: {}", sent.body());
+        assert_eq!(
+            before,
+            snapshot(g.w(), &["gateway_requests", "acceptance_results"]),
+            "{uri}: a stale token changed something"
+        );
+        token = json(&r)["test_agent_token"].as_str().unwrap().to_owned();
+    }
+}
+
+#[test]
+fn a_known_callers_pay_is_one_round_trip_and_a_changed_notification_url_is_used_at_once() {
+    let g = gateway();
+    g.ok(PAY, &pay_body("warm", "1000"));
+    let c = g.call(PAY, &pay_body("fast-pay", "1000"));
+    let (sent, trips) = round_trips_of(&g, &c);
+    assert_eq!(
+        (sent.code().as_str(), trips),
+        ("SUCCESS", 1),
+        "{}",
+        sent.body()
+    );
+    // The sandbox notification URL changes; the next pay notifies the new one.
+    let r = g.w().send_json_auth(
+        Method::Patch,
+        &format!("/v1/apps/{}/environments/sandbox", g.app),
+        &g.s.owner,
+        json!({"notification_url": "https://shop.example/new-notify"}),
+    );
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    let sent = g.send(&g.call(PAY, &pay_body("after-patch", "1000")));
+    assert_eq!(sent.code(), "SUCCESS");
+    assert_eq!(
+        count(
+            g.w(),
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'notification' AND to_address = 'https://shop.example/new-notify'"
+        ),
+        1,
+        "the pay after the PATCH notifies the new URL"
+    );
+}

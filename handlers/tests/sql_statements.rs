@@ -187,16 +187,7 @@ fn every_builder() -> Vec<Query> {
         gateway::log(&log_line, S, S),
         gateway::log_pay(&log_line, S, S),
         gateway::log_if_payment(&log_line, payment_key),
-        gateway::log_if_payment_current(
-            &log_line,
-            payment_key,
-            &gateway::Current {
-                nonce: S,
-                limit: N,
-                since: N,
-            },
-        ),
-        gateway::pass_if_payment_current(S, N, S, payment_key),
+        gateway::guard_current(S, S, Some(S), N, N),
         gateway::pass(S, S, N, S),
         gateway::pass_if_payment_written(S, S, N, S, S),
         gateway::pass_if_duplicate(S, N, S, S, S, S),

@@ -95,16 +95,32 @@ thread_local! {
     /// What the isolate last read of each client: its application and test-token nonce. Only
     /// a hint: the fast path acts on it only in a batch whose writes are conditional on the
     /// nonce still being current, and reads the client row in the same batch.
-    static KNOWN: RefCell<HashMap<String, (String, String)>> = RefCell::new(HashMap::new());
+    static KNOWN: RefCell<HashMap<String, Known>> = RefCell::new(HashMap::new());
 }
 
-fn remember(client_id: &str, app_id: &str, nonce: &str) {
+/// What the fast path's guard re-checks: the application, the test-token nonce and the
+/// sandbox notification URL as this isolate last read them.
+#[derive(Clone)]
+struct Known {
+    app_id: String,
+    nonce: String,
+    notification_url: Option<String>,
+}
+
+fn remember(row: &ClientRow) {
     KNOWN.with(|c| {
         let mut c = c.borrow_mut();
         if c.len() >= KEY_CACHE_MAX {
             c.clear();
         }
-        c.insert(client_id.to_owned(), (app_id.to_owned(), nonce.to_owned()));
+        c.insert(
+            row.client_id.clone(),
+            Known {
+                app_id: row.application_id.clone(),
+                nonce: row.test_token_nonce.clone(),
+                notification_url: row.notification_url.clone(),
+            },
+        );
     });
 }
 
@@ -132,7 +148,7 @@ pub fn verify_known(ctx: &Ctx<'_>, req: &Request, uri: &str) -> Option<KnownClie
     if !signature::parse_time(request_time).is_some_and(|t| signature::fresh(t, ctx.now())) {
         return None;
     }
-    let (app_id, nonce) = KNOWN.with(|c| c.borrow().get(client_id).cloned())?;
+    let known = KNOWN.with(|c| c.borrow().get(client_id).cloned())?;
     let key = KEYS.with(|c| c.borrow().get(&(client_id.to_owned(), version)).cloned())?;
     let content = signature::content(req.method.as_str(), uri, client_id, request_time, &req.body);
     let sig = signature::decode_value(&header.value)?;
@@ -140,19 +156,20 @@ pub fn verify_known(ctx: &Ctx<'_>, req: &Request, uri: &str) -> Option<KnownClie
         return None;
     }
     if let Some(token) = req.header("agent-token").filter(|t| !t.is_empty()) {
-        let expected = sandbox::test_agent_token(&ctx.config.token_key.0, &app_id, &nonce);
+        let expected =
+            sandbox::test_agent_token(&ctx.config.token_key.0, &known.app_id, &known.nonce);
         if !crypto::ct_eq(token.as_bytes(), expected.as_bytes()) {
             return None;
         }
     }
     Some(KnownClient {
         client: GatewayClient {
-            app_id,
+            app_id: known.app_id,
             client_id: client_id.to_owned(),
             key_version: version,
-            notification_url: None,
+            notification_url: known.notification_url,
         },
-        nonce,
+        nonce: known.nonce,
     })
 }
 
@@ -228,7 +245,7 @@ pub async fn authenticate(
     if row.recent_calls >= ctx.config.gateway_rate_limit {
         return Err(Refusal::for_app(GatewayError::TrafficExceedLimit, &row));
     }
-    remember(&row.client_id, &row.application_id, &row.test_token_nonce);
+    remember(&row);
     Ok(GatewayClient {
         app_id: row.application_id,
         client_id: row.client_id,

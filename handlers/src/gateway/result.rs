@@ -22,6 +22,9 @@ pub enum GatewayError {
     CurrencyNotSupport,
     /// Something on our side: `resultStatus` U (unknown), so a client retries.
     SystemError(String),
+    /// The fast path's guard tripped: what the isolate knew of the client is out of date and
+    /// nothing was written. Never on the wire: the normal path answers the call instead.
+    Stale,
 }
 
 impl GatewayError {
@@ -39,13 +42,15 @@ impl GatewayError {
             GatewayError::OrderStatusInvalid(_) => "ORDER_STATUS_INVALID",
             GatewayError::RefundAmountExceed => "REFUND_AMOUNT_EXCEED",
             GatewayError::CurrencyNotSupport => "CURRENCY_NOT_SUPPORT",
-            GatewayError::SystemError(_) => "UNKNOWN_EXCEPTION",
+            GatewayError::SystemError(_) | GatewayError::Stale => "UNKNOWN_EXCEPTION",
         }
     }
 
     pub fn status(&self) -> &'static str {
         match self {
-            GatewayError::SystemError(_) | GatewayError::TrafficExceedLimit => "U",
+            GatewayError::SystemError(_)
+            | GatewayError::Stale
+            | GatewayError::TrafficExceedLimit => "U",
             _ => "F",
         }
     }
@@ -78,7 +83,9 @@ impl GatewayError {
             GatewayError::CurrencyNotSupport => {
                 "The refund's currency is not the payment's currency.".into()
             }
-            GatewayError::SystemError(_) => "A temporary error; retry the same request.".into(),
+            GatewayError::SystemError(_) | GatewayError::Stale => {
+                "A temporary error; retry the same request.".into()
+            }
         }
     }
 
@@ -86,6 +93,7 @@ impl GatewayError {
     pub fn internal_cause(&self) -> Option<&str> {
         match self {
             GatewayError::SystemError(cause) => Some(cause),
+            GatewayError::Stale => Some("fast-path guard reached the wire"),
             _ => None,
         }
     }
@@ -97,7 +105,11 @@ impl GatewayError {
 
 impl From<crate::platform::DbError> for GatewayError {
     fn from(e: crate::platform::DbError) -> Self {
-        GatewayError::SystemError(e.to_string())
+        match e {
+            // The only guard in a gateway batch is the fast path's.
+            crate::platform::DbError::GuardTripped => GatewayError::Stale,
+            e => GatewayError::SystemError(e.to_string()),
+        }
     }
 }
 

@@ -40,23 +40,16 @@ statements! {
         SELECT ?1, ?2, ?3, ?4, CASE WHEN found THEN 'SUCCESS' ELSE 'ORDER_NOT_EXIST' END, \
           CASE WHEN found THEN 'S' ELSE 'F' END, ?5, 1 \
         FROM (SELECT EXISTS (SELECT 1 FROM sandbox_payments WHERE application_id = ?2 AND (?6 IS NULL OR id = ?6) AND (?7 IS NULL OR payment_request_id = ?7)) AS found)";
-    /// The inquiry fast path (a caller the isolate already verified once): its log line and
-    /// case, written only if the client still has test-token nonce ?8 (no rotation since the
-    /// isolate read it; it also fails for a deleted app) and is under the rate limit ?9 since
-    /// ?10. The same batch reads CLIENT, so the caller sees which condition failed.
-    LOG_IF_PAYMENT_CURRENT = "INSERT INTO gateway_requests (id, application_id, client_id, api, result_code, result_status, at, signed) \
-        SELECT ?1, ?2, ?3, ?4, CASE WHEN found THEN 'SUCCESS' ELSE 'ORDER_NOT_EXIST' END, \
-          CASE WHEN found THEN 'S' ELSE 'F' END, ?5, 1 \
-        FROM (SELECT EXISTS (SELECT 1 FROM sandbox_payments WHERE application_id = ?2 AND (?6 IS NULL OR id = ?6) AND (?7 IS NULL OR payment_request_id = ?7)) AS found) \
-        WHERE EXISTS (SELECT 1 FROM sandbox_resources WHERE application_id = ?2 AND test_token_nonce = ?8) \
-          AND (SELECT count(*) FROM gateway_requests r WHERE r.client_id = ?3 AND r.at > ?10 AND r.signed = 1 \
-               AND r.result_code <> 'REQUEST_TRAFFIC_EXCEED_LIMIT') < ?9";
-    /// `inquiry_payment` passed on the fast path, under the same conditions as its log line.
-    PASS_IF_PAYMENT_CURRENT = "INSERT INTO acceptance_results (application_id, case_id, passed_at, evidence) \
-        SELECT ?1, 'inquiry_payment', ?2, ?3 \
-        WHERE EXISTS (SELECT 1 FROM sandbox_payments WHERE application_id = ?1 AND (?4 IS NULL OR id = ?4) AND (?5 IS NULL OR payment_request_id = ?5)) \
-          AND EXISTS (SELECT 1 FROM gateway_requests WHERE id = ?3) \
-        ON CONFLICT (application_id, case_id) DO NOTHING";
+    /// The fast path's guard (a caller this isolate verified before, from what it last read):
+    /// fails the whole batch unless client ?1 still exists with test-token nonce ?2 and
+    /// notification URL ?3, and has made fewer than ?4 signed calls since ?5. First in the
+    /// batch, so a tripped guard leaves nothing written and the normal path answers instead.
+    GUARD_CURRENT = "INSERT INTO batch_guards (must_hold) SELECT NULL WHERE NOT EXISTS ( \
+          SELECT 1 FROM app_environments e JOIN sandbox_resources s ON s.application_id = e.application_id \
+          WHERE e.client_id = ?1 AND e.environment = 'sandbox' AND s.test_token_nonce = ?2 \
+            AND e.notification_url IS ?3) \
+        OR (SELECT count(*) FROM gateway_requests r WHERE r.client_id = ?1 AND r.at > ?5 AND r.signed = 1 \
+            AND r.result_code <> 'REQUEST_TRAFFIC_EXCEED_LIMIT') >= ?4";
     PASS = "INSERT INTO acceptance_results (application_id, case_id, passed_at, evidence) VALUES (?1, ?2, ?3, ?4) \
         ON CONFLICT (application_id, case_id) DO NOTHING";
     /// Passes case ?2 only if payment ?5 was written by this request (its id is this request's).
@@ -251,39 +244,23 @@ pub fn log_if_payment(line: &LogLine<'_>, key: PaymentKey<'_>) -> Query {
     )
 }
 
-/// What the fast path's writes are conditional on.
-pub struct Current<'a> {
-    pub nonce: &'a str,
-    pub limit: i64,
-    pub since: i64,
-}
-
-pub fn log_if_payment_current(line: &LogLine<'_>, key: PaymentKey<'_>, current: &Current<'_>) -> Query {
-    let [id, request_id] = key.params();
+/// See [`GUARD_CURRENT`].
+pub fn guard_current(
+    client_id: &str,
+    nonce: &str,
+    notification_url: Option<&str>,
+    limit: i64,
+    since: i64,
+) -> Query {
     q(
-        LOG_IF_PAYMENT_CURRENT,
+        GUARD_CURRENT,
         vec![
-            line.request_id.into(),
-            line.app_id.into(),
-            line.client_id.into(),
-            line.api.into(),
-            line.now.into(),
-            id,
-            request_id,
-            current.nonce.into(),
-            current.limit.into(),
-            current.since.into(),
+            client_id.into(),
+            nonce.into(),
+            notification_url.into(),
+            limit.into(),
+            since.into(),
         ],
-    )
-}
-
-/// Passes `inquiry_payment` if the payment exists and this request's log line (id ?3, written
-/// just before in the same batch, only when the fast path's conditions held) exists.
-pub fn pass_if_payment_current(app_id: &str, now: i64, evidence: &str, key: PaymentKey<'_>) -> Query {
-    let [id, request_id] = key.params();
-    q(
-        PASS_IF_PAYMENT_CURRENT,
-        vec![app_id.into(), now.into(), evidence.into(), id, request_id],
     )
 }
 

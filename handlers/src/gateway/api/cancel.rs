@@ -14,14 +14,14 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
     let now = ctx.now();
     let outcomes = ctx
         .db
-        .batch(vec![
+        .batch(call.guarded(vec![
             gw::cancel(call.app_id(), key, now),
             gw::payment(call.app_id(), key),
-        ])
+        ]))
         .await?;
     let row: Option<PaymentRow> = outcomes
         .into_iter()
-        .nth(1)
+        .nth(1 + call.guard_len())
         .map(sql::first)
         .transpose()?
         .flatten();

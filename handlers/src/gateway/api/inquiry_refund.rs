@@ -17,12 +17,21 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
             "refundId or refundRequestId is required.".into(),
         ));
     }
-    let row: Option<RefundRow> = sql::first(
-        call.ctx
-            .db
-            .run(gw::refund(call.app_id(), refund_id, refund_request_id))
-            .await?,
-    )?;
+    let outcomes = call
+        .ctx
+        .db
+        .batch(call.guarded(vec![gw::refund(
+            call.app_id(),
+            refund_id,
+            refund_request_id,
+        )]))
+        .await?;
+    let row: Option<RefundRow> = outcomes
+        .into_iter()
+        .nth(call.guard_len())
+        .map(sql::first)
+        .transpose()?
+        .flatten();
     let r = row.ok_or(GatewayError::OrderNotExist)?;
     Ok(Answer {
         body: json!({

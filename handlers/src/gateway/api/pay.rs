@@ -122,10 +122,10 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
         // Delivered right after the answer (the Worker does it); the cron retries.
         ctx.new_mail.borrow_mut().push(id);
     }
-    let outcomes = ctx.db.batch(batch).await?;
+    let outcomes = ctx.db.batch(call.guarded(batch)).await?;
     let stored: Option<PaymentRow> = outcomes
         .into_iter()
-        .nth(1)
+        .nth(1 + call.guard_len())
         .map(sql::first)
         .transpose()?
         .flatten();

@@ -38,7 +38,7 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
     .to_string();
     let outcomes = ctx
         .db
-        .batch(vec![
+        .batch(call.guarded(vec![
             gw::insert_refund(&gw::NewRefund {
                 id: &refund_id,
                 app_id: call.app_id(),
@@ -59,9 +59,9 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
                     payment_request_id: None,
                 },
             ),
-        ])
+        ]))
         .await?;
-    let mut outcomes = outcomes.into_iter().skip(2);
+    let mut outcomes = outcomes.into_iter().skip(2 + call.guard_len());
     let refund: Option<RefundRow> = outcomes.next().map(sql::first).transpose()?.flatten();
     let payment: Option<PaymentRow> = outcomes.next().map(sql::first).transpose()?.flatten();
     if let Some(r) = refund {
