@@ -408,9 +408,9 @@ report="$tmp/report.md"
         echo "| Client-Id only − no headers | one response signature (RS256 with the platform key, WebCrypto) | $(cost_diff "$name:gwclient" "$name:gwanon") |"
         echo "| bad signature − keyVersion=99 | one RS256 verification (rsa crate in wasm; plus the acceptance-case insert in the same log batch) | $(cost_diff "$name:gwbadsig" "$name:gwnokey") |"
         echo "| floor D1 read − floor /ping | one D1 round trip (SELECT 1) | $(cost_diff floor:d1 floor:ping) |"
-        echo "| keyVersion=99 − Client-Id only | the client lookup and the log batch (two D1 round trips) | $(cost_diff "$name:gwnokey" "$name:gwclient") |"
-        echo "| signed inquiry − /healthz | the whole inquiry: 2 D1 round trips, verification, signature, JSON | $(cost_diff "$name:gwinquiry" "$name:healthz") |"
-        echo "| signed pay − /healthz | the whole pay: 2 D1 round trips (the second a write batch), verification, signature | $(cost_diff "$name:gwpay" "$name:healthz") |"
+        echo "| keyVersion=99 − Client-Id only | the client lookup and the log batch (two D1 round trips: the normal path) | $(cost_diff "$name:gwnokey" "$name:gwclient") |"
+        echo "| signed inquiry − /healthz | the whole inquiry: 1 guarded D1 batch (fast path), verification, signature, JSON | $(cost_diff "$name:gwinquiry" "$name:healthz") |"
+        echo "| signed pay − /healthz | the whole pay: 1 guarded D1 write batch (fast path), verification, signature | $(cost_diff "$name:gwpay" "$name:healthz") |"
         echo
     done
     size_line "devcenter wasm" build/index_bg.wasm
