@@ -4,7 +4,7 @@
 use std::sync::OnceLock;
 
 use futures_util::StreamExt;
-use handlers::http::{MAX_BODY_BYTES, READ_HEADERS};
+use handlers::http::{GATEWAY_HEADERS, MAX_BODY_BYTES, READ_HEADERS};
 use handlers::services::{mail, maintenance};
 use handlers::{ApiError, Config, Ctx, Method, Request, Response};
 use worker::{console_error, console_log, event, Context, Env, ScheduleContext, ScheduledEvent};
@@ -134,11 +134,18 @@ async fn read_request(mut req: worker::Request) -> Result<Request, ApiError> {
     let url = req
         .url()
         .map_err(|e| ApiError::BadRequest(format!("unreadable URL: {e}")))?;
-    // Only the headers the core reads (http::READ_HEADERS), one lookup each: copying every
-    // header across the JS boundary was a fixed cost of every request.
+    // Only the headers the core reads (http::READ_HEADERS, and GATEWAY_HEADERS under /ams/),
+    // one lookup each: copying every header across the JS boundary was a fixed cost of every
+    // request.
     let platform_headers = req.headers();
+    let gateway: &[&str] = if url.path().starts_with(handlers::gateway::PREFIX) {
+        GATEWAY_HEADERS
+    } else {
+        &[]
+    };
     let headers: Vec<(String, String)> = READ_HEADERS
         .iter()
+        .chain(gateway)
         .filter_map(|name| {
             platform_headers
                 .get(name)
