@@ -181,11 +181,15 @@ pub async fn authenticate(
     uri: &str,
 ) -> Result<GatewayClient, Refusal> {
     let client_id = required(req, "Client-Id")?;
-    let request_time = required(req, "Request-Time")?;
-    let signature_raw = required(req, "Signature")?;
-    // A header that does not parse still lets the client be looked up (for the log).
-    let header: Result<SignatureHeader, _> = signature::parse_header(signature_raw);
-    let wanted_version = header.as_ref().ok().and_then(|h| h.key_version);
+    // The client is looked up even when the other headers are missing or do not parse, so
+    // the refusal shows in its application's request log.
+    let request_time = required(req, "Request-Time");
+    let signature_raw = required(req, "Signature");
+    let wanted_version = signature_raw
+        .as_ref()
+        .ok()
+        .and_then(|raw| signature::parse_header(raw).ok())
+        .and_then(|h| h.key_version);
     let now = ctx.now();
     let row: Option<ClientRow> = sql::first(
         ctx.db
@@ -197,6 +201,10 @@ pub async fn authenticate(
     let Some(row) = row else {
         return Err(Refusal::anonymous(GatewayError::InvalidClient));
     };
+    let for_app = |r: Refusal| Refusal::for_app(r.error, &row);
+    let request_time = request_time.map_err(for_app)?;
+    let header: Result<SignatureHeader, _> =
+        signature::parse_header(signature_raw.map_err(for_app)?);
     let time_ok = signature::parse_time(request_time).is_some_and(|t| signature::fresh(t, now));
     if !time_ok {
         return Err(Refusal::for_app(
