@@ -13,39 +13,6 @@ use support::{json, World};
 
 const PW: &str = "correct horse battery";
 
-/// Every row of every table, as text, to show that a refused request wrote nothing (an
-/// UPDATE is caught as well as an INSERT).
-fn snapshot(w: &World) -> Vec<(String, Vec<String>)> {
-    let tables: Vec<String> = {
-        let mut stmt = w.db.0.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'd1_migrations' ORDER BY name").unwrap();
-        stmt.query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect()
-    };
-    tables
-        .into_iter()
-        .map(|t| {
-            let mut stmt =
-                w.db.0
-                    .prepare(&format!("SELECT * FROM {t} ORDER BY rowid"))
-                    .unwrap();
-            let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |r| {
-                    let cells: Vec<String> = (0..n)
-                        .map(|i| format!("{:?}", r.get_ref(i).unwrap()))
-                        .collect();
-                    Ok(cells.join("|"))
-                })
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            (t, rows)
-        })
-        .collect()
-}
-
 /// (case, content type, body, expected status) for JSON routes.
 fn bodies() -> Vec<(&'static str, &'static str, Vec<u8>, u16)> {
     let json_ct = "application/json";
@@ -110,7 +77,7 @@ fn every_body_route_refuses_bad_bodies_without_side_effects() {
         .to_owned();
     let hook_key = crypto::webhook_secret_bytes(support::PROVISIONING_SECRET).unwrap();
 
-    let before = snapshot(&w);
+    let before = support::snapshot(&w, &[]);
     let mut checked = 0;
     let mut hook_id = 0;
     for route in ROUTES
@@ -181,7 +148,11 @@ fn every_body_route_refuses_bad_bodies_without_side_effects() {
         - 1; // the form
     assert!(routes >= 20, "only {routes} body routes");
     assert_eq!(checked, routes * bodies().len() - NO_BODY.len());
-    assert_eq!(before, snapshot(&w), "a refused body changed a row");
+    assert_eq!(
+        before,
+        support::snapshot(&w, &[]),
+        "a refused body changed a row"
+    );
 }
 
 #[test]
@@ -204,7 +175,7 @@ fn the_signup_form_refuses_bad_posts_without_side_effects() {
     let csrf = cookie.trim_start_matches("dc_signup_csrf=").to_owned();
     let form_ct = "application/x-www-form-urlencoded";
     let with_csrf = |rest: &str| format!("csrf_token={csrf}&{rest}").into_bytes();
-    let before = snapshot(&w);
+    let before = support::snapshot(&w, &[]);
     for (name, content_type, body, with_cookie, expected) in [
         ("json", "application/json", b"{}".to_vec(), true, 415),
         ("text", "text/plain", with_csrf(""), true, 415),
@@ -230,5 +201,9 @@ fn the_signup_form_refuses_bad_posts_without_side_effects() {
         let r = w.call(Method::Post, "/signup", &headers, &body);
         assert_eq!(r.status, expected, "{name}: {}", String::from_utf8_lossy(&r.body));
     }
-    assert_eq!(before, snapshot(&w), "a refused form changed a row");
+    assert_eq!(
+        before,
+        support::snapshot(&w, &[]),
+        "a refused form changed a row"
+    );
 }

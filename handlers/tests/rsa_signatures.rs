@@ -32,49 +32,10 @@ const SIGNATURE_B64: &str = concat!(
 const FINGERPRINT: &str = "18f228ec7de86036179daeaf355e2356d77fe4c69d3a8c106e2b2911d027eb55";
 
 /// `openssl pkey -pubout`.
-const PUBLIC_PEM: &str = "\
------BEGIN PUBLIC KEY-----\n\
-MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA6pu/uO19e3LXpafjuIlH\n\
-+RqEO+DSo8AlnYpBQgaaDPFH+I0xY6o7yQz/uOOI1UnozWNSNah8eIG2kwud/1+l\n\
-0gw4QwfqS6P0rgpadHivVudSCGHWqjPsVUvshT06+7Gl1043vhjGf6CTDORHvYO7\n\
-g3J99CSaCaYfyKkEnZVrKGvDiLJiOW7HD3ry2zSBcijiKNyKXQWSlL6KDH0im8V7\n\
-0iS1bBU8UoGdiWqvh6hltb1diXE/XDBZdSREgcNF6UdqLjYTQ62dtDfl4WpfJVbu\n\
-7nrqvkbcvy8PLMjpJXAzobzRuVVa4I8qik+jp3uL1RWQB8yLwFaGrzRI6yUjA/nR\n\
-NwIDAQAB\n\
------END PUBLIC KEY-----\n\
-";
+const PUBLIC_PEM: &str = include_str!("fixtures/fixed_public.pem");
 
 /// TEST-ONLY THROWAWAY private key, as `openssl genrsa` (OpenSSL 3) writes it: PKCS#8.
-const TEST_ONLY_PRIVATE_PKCS8: &str = "\
------BEGIN PRIVATE KEY-----\n\
-MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQDqm7+47X17ctel\n\
-p+O4iUf5GoQ74NKjwCWdikFCBpoM8Uf4jTFjqjvJDP+444jVSejNY1I1qHx4gbaT\n\
-C53/X6XSDDhDB+pLo/SuClp0eK9W51IIYdaqM+xVS+yFPTr7saXXTje+GMZ/oJMM\n\
-5Ee9g7uDcn30JJoJph/IqQSdlWsoa8OIsmI5bscPevLbNIFyKOIo3IpdBZKUvooM\n\
-fSKbxXvSJLVsFTxSgZ2Jaq+HqGW1vV2JcT9cMFl1JESBw0XpR2ouNhNDrZ20N+Xh\n\
-al8lVu7ueuq+Rty/Lw8syOklcDOhvNG5VVrgjyqKT6One4vVFZAHzIvAVoavNEjr\n\
-JSMD+dE3AgMBAAECggEAGmMfMBe3cTRBsKuj+hmoDeAKIclP18QhAZ75vQk3YspG\n\
-kTGhmEye1yZOTYd7WJtXWGEvRMK+Zo1sXA3xR4uvVQ3edseZS3MAQ7eoDzPoa2qu\n\
-zYDiSe13dkEzs+lm92/hL8i9OJ/aak4aDAKnAQKj4LfMFogsB8whWgqMmYQjSSiH\n\
-9KUOpaaicNuIqghzJMi2PNjeunIj2+8f0VKE3iKfzOeo3XEKvsPEEnESqRKC6ROZ\n\
-GKtjP7/LVMcuASEq4VCpx8Xh9dNPiKS9LnhJ9wQXEjBua2z18DCpDEBdedSXsJvL\n\
-fPksL60fQ+qk8UzPsWz+zn7f9wAhDPn8M4JM9Hl09QKBgQD2Qf1nU1hntdwJF3eg\n\
-lbTZATCAejmWSb3v6SCvy6o6o7Tgl/f7bIRIlTAlYxECdvfI+3IvNmS6aS6xO22F\n\
-MHaub6BKlNb6P2yIDuRAjwkYePKacVC8jOyPgIlg6KAd2hGH3vuu/DsFRsoUU4M/\n\
-lQCHP8ScOQL0ysZBb9EPLhDQKwKBgQDz48dBV1fsB5hpf7iZtu6/VCVOnHqmJ4g4\n\
-LytPhZ9l/QGIBpANc+bDWPC9pHGOSjWPlzBRl2a3bLL3D3ehqw+RbCjYbnl4BDgv\n\
-62W3/vXzXiu1Vzj05nbOJ2jFl7053PcAi88MF95mzzDzfDgHCXUAmlB4cDLnla8r\n\
-q6ew5dqxJQKBgHReAJnn95mihWTCcyQuOjRlbH75wuay2A9bkbegvUNSgrGy/lsQ\n\
-D36hCQxRwQLyJusRbwbCZFz2QTs9AubyXNLXKt6zcNb2S5oLt26OaNToqnOy4l0H\n\
-Fu5E5iYmJyuUFb6n7zTkOhunNOzf/eB4z7QZvRW5lx0ICSF47kiHEyjbAoGBAIaw\n\
-V10lgF/QPgKdT3RMi4NMVCIa1r0l/duRaSjMkaAAXrUhcrKLPHjLiIAi7bd4EiZP\n\
-h5a3tzk7JYa9mwLEdp+IDPKh6CE4q1MDfDRl8KxLaHYISmMtV5U4PGtLBmyLNDmv\n\
-/FMgZ2l9qPn+su5n8Z64mhI5XFN63bePX9eYyPKlAoGADHLiTF93hWv8Py75SGVz\n\
-H+x02cR7v3N/NTUQGAw30oIdoJt7+HGS0VnRTu/APm64yHQGDCRb+TnddjqIrvp9\n\
-2ue6Q7lVB1HCuWHZ4gCrE5jTVfpflNlBZNXstBGi+w+9Qk9+uWrahZ7YCU06V4rW\n\
-FxxgVeuFKYQ8SG9rfcngdHE=\n\
------END PRIVATE KEY-----\n\
-";
+const TEST_ONLY_PRIVATE_PKCS8: &str = include_str!("fixtures/fixed_private_pkcs8.pem");
 
 /// TEST-ONLY THROWAWAY private key: the same key as PKCS#1 (`openssl rsa -traditional`).
 const TEST_ONLY_PRIVATE_PKCS1: &str = "\

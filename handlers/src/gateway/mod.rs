@@ -83,14 +83,7 @@ impl Call<'_> {
     }
 
     pub fn log_line(&self) -> LogLine<'_> {
-        LogLine {
-            request_id: &self.ctx.request_id,
-            app_id: Some(&self.client.app_id),
-            client_id: &self.client.client_id,
-            api: self.api.name(),
-            now: self.ctx.now(),
-            signed: true,
-        }
+        client_line(self.ctx, self.client, self.api.name())
     }
 
     pub fn app_id(&self) -> &str {

@@ -19,6 +19,18 @@ pub async fn run(call: &Call<'_>) -> Result<Answer, GatewayError> {
     }
 }
 
+/// A paymentId or refundId: the UTC date (`20261202`) and 20 random digits, in the style of
+/// the platform's ids.
+fn order_id(ctx: &crate::platform::Ctx<'_>, now: i64) -> String {
+    let date: String = crate::time::rfc3339(now)
+        .chars()
+        .take(10)
+        .filter(char::is_ascii_digit)
+        .collect();
+    let digits = crate::domain::sandbox::random_string(ctx.rng, b"0123456789", 20);
+    format!("{date}{digits}")
+}
+
 /// A payment named by `paymentId` or `paymentRequestId` (at least one).
 fn payment_key<'a>(
     body: &'a serde_json::Map<String, serde_json::Value>,

@@ -6,7 +6,6 @@ use serde_json::json;
 use super::super::body;
 use super::super::result::{self, GatewayError};
 use super::super::{notify, Answer, Call};
-use crate::domain::sandbox;
 use crate::domain::url::HttpsUrl;
 use crate::sql::{self, gateway as gw, gateway::PaymentRow};
 use crate::time;
@@ -45,14 +44,7 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
     let hash = body::canonical_hash(b);
     let (status, code, message) = outcome(amount.value);
     let now = ctx.now();
-    let payment_id = format!(
-        "{}{}",
-        time::rfc3339(now)
-            .get(..10)
-            .unwrap_or_default()
-            .replace('-', ""),
-        sandbox::random_string(ctx.rng, b"0123456789", 20)
-    );
+    let payment_id = super::order_id(ctx, now);
     let at = time::rfc3339(now);
     let mut answer = json!({
         "result": result::result(code, if status == "SUCCESS" { "S" } else { "F" }, message),

@@ -7,7 +7,6 @@ use serde_json::json;
 use super::super::body;
 use super::super::result::{self, GatewayError};
 use super::super::{Answer, Call};
-use crate::domain::sandbox;
 use crate::sql::{self, gateway as gw, gateway::PaymentRow, gateway::RefundRow};
 use crate::time;
 
@@ -19,14 +18,7 @@ pub async fn handle(call: &Call<'_>) -> Result<Answer, GatewayError> {
     let amount = body::amount(b, "refundAmount")?;
     let hash = body::canonical_hash(b);
     let now = ctx.now();
-    let refund_id = format!(
-        "{}{}",
-        time::rfc3339(now)
-            .get(..10)
-            .unwrap_or_default()
-            .replace('-', ""),
-        sandbox::random_string(ctx.rng, b"0123456789", 20)
-    );
+    let refund_id = super::order_id(ctx, now);
     let answer = json!({
         "result": result::success(),
         "refundId": refund_id,

@@ -50,10 +50,6 @@ fn parse_keys(rows: Vec<KeyRow>) -> Vec<(i64, RsaPublicKey)> {
         .collect()
 }
 
-fn verifies(key: &RsaPublicKey, content: &[u8], sig: &[u8]) -> bool {
-    signature::verify(key, content, sig)
-}
-
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
     // A caller without a session hears 401 before anything about the body.
     let b: Body = match req.json() {
@@ -177,7 +173,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let decoded = signature::decode_value(&header.value);
     if decoded
         .as_deref()
-        .is_some_and(|sig| verifies(key, &content, sig))
+        .is_some_and(|sig| signature::verify(key, &content, sig))
     {
         // Valid as a signature; the gateway still refuses a wrong client id or time.
         return answer(problems.is_empty(), version, &content_text, problems);
@@ -186,7 +182,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     let raw = STANDARD.decode(header.value.as_bytes()).ok();
     if raw
         .as_deref()
-        .is_some_and(|sig| verifies(key, &content, sig))
+        .is_some_and(|sig| signature::verify(key, &content, sig))
     {
         problems.push(problem(
             "not_url_encoded",
@@ -195,7 +191,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
         return answer(false, version, &content_text, problems);
     }
     let candidates: Vec<Vec<u8>> = [decoded, raw].into_iter().flatten().collect();
-    let any = |k: &RsaPublicKey, c: &[u8]| candidates.iter().any(|s| verifies(k, c, s));
+    let any = |k: &RsaPublicKey, c: &[u8]| candidates.iter().any(|s| signature::verify(k, c, s));
     if let Some((v, _)) = keys
         .mine
         .iter()
