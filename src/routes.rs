@@ -1,6 +1,6 @@
 //! The route table: the API's index. Each line is a method, a path (with `{name}` segments),
-//! and the `handlers::routes` module that answers it (`apps::` and `gateway::`: the modules
-//! of those feature folders, `handlers::apps::routes` and `handlers::gateway::routes`).
+//! and the `handlers::routes` module that answers it (`apps::`, `gateway::` and `oauth::`: the
+//! modules of those feature folders' `routes`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,6 +34,14 @@ macro_rules! route {
             method: Method::$method,
             path: $path,
             handler: |ctx, req, params| Box::pin(handlers::gateway::routes::$module::handle(ctx, req, params)),
+            reads: Reads::Primary,
+        }
+    };
+    ($method:ident $path:literal => oauth::$module:ident) => {
+        Route {
+            method: Method::$method,
+            path: $path,
+            handler: |ctx, req, params| Box::pin(handlers::oauth::routes::$module::handle(ctx, req, params)),
             reads: Reads::Primary,
         }
     };
@@ -105,6 +113,21 @@ pub static ROUTES: &[Route] = &[
     route!(Post "/v1/apps/{app}/acceptance/reset" => gateway::acceptance_reset),
     route!(Get "/v1/apps/{app}/sandbox/requests" => gateway::requests_list),
     route!(Post "/v1/tools/verify-signature" => gateway::verify_signature),
+    // Authorization (SPEC 3.5): URLs and records (portal), consent (browser), OAuth (third parties)
+    route!(Post "/v1/apps/{app}/authorization-urls" => oauth::authorization_urls_create),
+    route!(Get "/v1/apps/{app}/authorizations" => oauth::authorizations_list),
+    route!(Get "/v1/apps/{app}/authorizations/{id}/token" => oauth::authorization_token),
+    route!(Get "/v1/workspaces/{ws}/authorized-apps" => oauth::authorized_apps_list),
+    route!(Post "/v1/authorizations/{id}/deauthorize" => oauth::deauthorize),
+    route!(Get "/login" => oauth::login_page),
+    route!(Post "/login" => oauth::login_form),
+    route!(Get "/authorize" => oauth::authorize_page),
+    route!(Post "/authorize" => oauth::authorize_form),
+    route!(Post "/oauth/token" => oauth::token),
+    route!(Post "/oauth/introspect" => oauth::introspect),
+    route!(Post "/oauth/revoke" => oauth::revoke),
+    route!(Get "/.well-known/oauth-authorization-server" => oauth::metadata),
+    route!(Get "/.well-known/jwks.json" => oauth::jwks),
     // Inbound webhooks
     route!(Post "/v1/hooks/provisioning" => hooks_provisioning),
     // Development only (404 elsewhere)

@@ -16,6 +16,8 @@ pub const READ_HEADERS: &[&str] = &[
     "content-type",
     "content-length",
     "cookie",
+    "origin",
+    "sec-fetch-site",
     "cf-connecting-ip",
     "webhook-id",
     "webhook-timestamp",
@@ -148,6 +150,52 @@ impl Request {
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect())
     }
+}
+
+/// Double-submit CSRF protection for the HTML forms: a random token in an HttpOnly cookie
+/// scoped to the form's path and in a hidden field; a POST is accepted only when both are
+/// present and equal. SameSite=Strict keeps the cookie off cross-site requests as well.
+pub struct Csrf {
+    pub cookie: &'static str,
+    pub path: &'static str,
+}
+
+impl Csrf {
+    /// A fresh token and the `set-cookie` value that carries it (`Secure` unless `insecure`,
+    /// which only development asks for, since it serves plain http).
+    pub fn issue(&self, rng: &dyn crate::platform::Rng, insecure: bool) -> (String, String) {
+        let mut b = [0u8; 32];
+        rng.fill(&mut b);
+        let token = crate::crypto::b64url(&b);
+        let secure = if insecure { "" } else { "; Secure" };
+        let cookie = format!(
+            "{}={token}; Path={}; Max-Age=3600; HttpOnly; SameSite=Strict{secure}",
+            self.cookie, self.path
+        );
+        (token, cookie)
+    }
+
+    /// Whether `submitted` (the form's field) matches the cookie, in constant time.
+    pub fn verify(&self, req: &Request, submitted: &str) -> bool {
+        req.cookie(self.cookie).is_some_and(|c| {
+            !c.is_empty() && crate::crypto::ct_eq(c.as_bytes(), submitted.as_bytes())
+        })
+    }
+}
+
+/// Whether a form POST comes from our own pages: browsers send `Origin` (and
+/// `Sec-Fetch-Site`) on POSTs, and a cross-site one names another origin. Absent headers
+/// (curl, old browsers) are left to the CSRF token.
+pub fn same_origin(req: &Request, own_origin: &str) -> bool {
+    let origin_ok = match req.header("origin") {
+        None => true,
+        Some(o) => o.trim_end_matches('/') == own_origin.trim_end_matches('/'),
+    };
+    let site_ok = !matches!(
+        req.header("sec-fetch-site"),
+        Some("cross-site") | Some("same-site")
+    );
+    origin_ok && site_ok
 }
 
 /// For optional fields that must tell "absent" (None) from `null` (Some(None)); use with
@@ -301,9 +349,25 @@ impl Response {
                         .into(),
                 ),
                 ("x-frame-options".into(), "DENY".into()),
+                ("x-content-type-options".into(), "nosniff".into()),
                 ("referrer-policy".into(), "no-referrer".into()),
+                // Pages carry CSRF tokens and personal details: never from a cache.
+                ("cache-control".into(), "no-store".into()),
             ],
             body: html.into_bytes(),
+        }
+    }
+
+    /// `303 See Other` to `location` (after a form POST, the browser GETs it).
+    pub fn see_other(location: &str) -> Response {
+        Response {
+            status: 303,
+            headers: vec![
+                ("location".into(), location.to_owned()),
+                ("cache-control".into(), "no-store".into()),
+                ("referrer-policy".into(), "no-referrer".into()),
+            ],
+            body: Vec::new(),
         }
     }
 

@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod gateway;
 pub mod http;
+pub mod oauth;
 pub mod platform;
 pub mod routes;
 pub mod services;

@@ -27,3 +27,26 @@ pub fn parse_type(raw: &str) -> Result<&'static str, Invalid> {
             )
         })
 }
+
+/// At most this many redirect URIs per application.
+pub const MAX_REDIRECT_URIS: usize = 10;
+
+/// The redirect URIs to register: absolute https URLs (loopback http in development) without
+/// a fragment, kept exactly as written, since they are compared as exact strings (RFC 6749
+/// §3.1.2.3); repeats are dropped.
+pub fn parse_redirect_uris(raw: &[String], development: bool) -> Result<Vec<String>, Invalid> {
+    if raw.len() > MAX_REDIRECT_URIS {
+        return Err(Invalid::new(
+            "too_many",
+            format!("An application has at most {MAX_REDIRECT_URIS} redirect URIs."),
+        ));
+    }
+    let mut out: Vec<String> = Vec::new();
+    for uri in raw {
+        crate::domain::url::HttpsUrl::parse_callback(uri, development)?;
+        if !out.iter().any(|u| u == uri) {
+            out.push(uri.clone());
+        }
+    }
+    Ok(out)
+}

@@ -27,6 +27,11 @@ pub fn app(a: &AppRow) -> Value {
         "products": products,
         "sandbox_client_id": a.sandbox_client_id,
         "production_client_id": a.production_client_id,
+        "redirect_uris": a
+            .redirect_uris_json
+            .as_deref()
+            .and_then(|j| serde_json::from_str::<Value>(j).ok())
+            .unwrap_or_else(|| json!([])),
         "created_at": rfc3339(a.created_at),
         "updated_at": rfc3339(a.updated_at),
     })

@@ -205,6 +205,11 @@ impl RsaPublicKey {
         pem
     }
 
+    /// The `rsa` crate's key, for libraries that verify with it (jwt-compact).
+    pub fn as_rsa(&self) -> &rsa::RsaPublicKey {
+        self.verifier.as_ref()
+    }
+
     /// Lower-case hex SHA-256 of the SPKI DER (what
     /// `openssl pkey -pubin -in public.pem -outform DER | sha256sum` prints).
     pub fn fingerprint(&self) -> String {

@@ -61,10 +61,14 @@ pub async fn send(
 ) -> Result<Vec<Query>, String> {
     let data: Data =
         serde_json::from_str(&msg.data_json).map_err(|e| format!("notification data: {e}"))?;
+    // Authorization events (oauth::events) go to the production notification URL, signed by
+    // the production platform key; payment notifications are the sandbox's.
+    let event = msg.template == "authorization_event";
+    let environment = if event { "production" } else { "sandbox" };
     let pem = ctx
         .config
-        .platform_key_pem("sandbox")
-        .ok_or("PLATFORM_PRIVATE_KEY_SANDBOX is not configured")?;
+        .platform_key_pem(environment)
+        .ok_or_else(|| format!("the {environment} platform key is not configured"))?;
     let request_time = time::rfc3339(ctx.now());
     let content = signature::content(
         "POST",
@@ -88,13 +92,21 @@ pub async fn send(
         ("signature".to_owned(), signature::header_for(1, &sig)),
         (
             "user-agent".to_owned(),
-            "devcenter-sandbox-notify/1".to_owned(),
+            if event {
+                "devcenter-events/1"
+            } else {
+                "devcenter-sandbox-notify/1"
+            }
+            .to_owned(),
         ),
     ];
     match http
         .post(&msg.to_address, &headers, msg.body_text.as_bytes())
         .await
     {
+        // An event is acknowledged by any 2xx, like any webhook.
+        Ok(a) if event && (200..300).contains(&a.status) => Ok(Vec::new()),
+        Ok(a) if event => Err(format!("the notification URL answered HTTP {}", a.status)),
         Ok(a) if acknowledged(a.status, &a.body) => Ok(vec![gw::pass(
             &data.app_id,
             "notification_acknowledged",

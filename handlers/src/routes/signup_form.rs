@@ -3,7 +3,6 @@
 //! single batch as `POST /v1/signup`.
 
 use super::Params;
-use crate::crypto;
 use crate::domain::code::VerificationCode;
 use crate::domain::email::Email;
 use crate::domain::password::Password;
@@ -11,7 +10,7 @@ use crate::domain::username::Username;
 use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::platform::Ctx;
-use crate::services::pages::{self, SIGNUP_CSRF_COOKIE};
+use crate::services::pages::{self, SIGNUP_CSRF};
 use crate::services::signup::{self, Signup};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
@@ -22,10 +21,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
             .map(|(_, v)| v.as_str())
             .unwrap_or("")
     };
-    let csrf_ok = req.cookie(SIGNUP_CSRF_COOKIE).is_some_and(|c| {
-        !c.is_empty() && crypto::ct_eq(c.as_bytes(), field("csrf_token").as_bytes())
-    });
-    if !csrf_ok {
+    if !SIGNUP_CSRF.verify(req, field("csrf_token")) {
         return Ok(Response::html(
             403,
             pages::message(

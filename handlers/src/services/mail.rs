@@ -48,6 +48,15 @@ pub enum Mail<'a> {
         token: &'a str,
         link: &'a str,
     },
+    /// An authorization of one of the workspace's applications was activated, rotated
+    /// (re-authorized: new scope, new Agent-Token) or deactivated.
+    AuthorizationChanged {
+        app_name: &'a str,
+        grantor_name: &'a str,
+        change: &'a str,
+        products: &'a [String],
+        authorization_id: &'a str,
+    },
 }
 
 const MINUTES: i64 = crate::domain::code::CODE_TTL_MS / 60_000;
@@ -131,6 +140,25 @@ impl Mail<'_> {
                 ),
                 json!({"workspace_name": workspace_name, "role": role, "token": token, "link": link}),
             ),
+            Mail::AuthorizationChanged { app_name, grantor_name, change, products, authorization_id } => {
+                let what = match *change {
+                    "activated" => "authorized",
+                    "rotated" => "re-authorized with a new scope (the previous Agent-Token stopped working)",
+                    _ => "deauthorized (its Agent-Token stopped working)",
+                };
+                (
+                    "authorization_changed",
+                    format!("{grantor_name} {change} its authorization of {app_name}"),
+                    format!(
+                        "{grantor_name} {what} your application {app_name}.\n\n\
+                         Products: {}\nAuthorization: {authorization_id}\n\n\
+                         Owners and Developer Admins can see the Agent-Token in the developer center.",
+                        products.join(", ")
+                    ),
+                    json!({"app_name": app_name, "grantor_name": grantor_name, "change": change,
+                           "products": products, "authorization_id": authorization_id}),
+                )
+            }
         }
     }
 }

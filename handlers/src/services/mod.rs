@@ -4,6 +4,7 @@ pub mod access;
 pub mod audit;
 pub mod auth;
 pub mod codes;
+pub mod login;
 pub mod mail;
 pub mod maintenance;
 pub mod membership;

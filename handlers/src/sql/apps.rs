@@ -19,7 +19,7 @@ statements! {
     /// One application with its products and client ids, if the caller is a member of its
     /// workspace (with the caller's role and the workspace's kind and status).
     FIND_FOR_MEMBER = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
-        a.status, a.created_at, a.updated_at, \
+        a.status, a.created_at, a.updated_at, a.redirect_uris_json, \
         (SELECT json_group_array(json_object('code', p.product_code, 'scenarios', json(p.scenarios_json))) \
            FROM (SELECT * FROM application_products WHERE application_id = a.id ORDER BY added_at, product_code) p) AS products_json, \
         (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'sandbox') AS sandbox_client_id, \
@@ -31,7 +31,7 @@ statements! {
         WHERE a.id = ?1";
     /// The same, for the account behind a live session (batched with authentication).
     FIND_FOR_SESSION = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
-        a.status, a.created_at, a.updated_at, \
+        a.status, a.created_at, a.updated_at, a.redirect_uris_json, \
         (SELECT json_group_array(json_object('code', p.product_code, 'scenarios', json(p.scenarios_json))) \
            FROM (SELECT * FROM application_products WHERE application_id = a.id ORDER BY added_at, product_code) p) AS products_json, \
         (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'sandbox') AS sandbox_client_id, \
@@ -43,7 +43,7 @@ statements! {
         WHERE a.id = ?1";
     /// A page, only if the session's account is a member (batched with authentication).
     LIST_FOR_SESSION = "SELECT a.id, a.workspace_id, a.name, a.type, a.registration_country, a.description, a.test_currency, \
-        a.status, a.created_at, a.updated_at, \
+        a.status, a.created_at, a.updated_at, a.redirect_uris_json, \
         (SELECT json_group_array(json_object('code', p.product_code, 'scenarios', json(p.scenarios_json))) \
            FROM (SELECT * FROM application_products WHERE application_id = a.id ORDER BY added_at, product_code) p) AS products_json, \
         (SELECT client_id FROM app_environments WHERE application_id = a.id AND environment = 'sandbox') AS sandbox_client_id, \
@@ -96,6 +96,9 @@ pub struct AppRow {
     pub products_json: Option<String>,
     pub sandbox_client_id: Option<String>,
     pub production_client_id: Option<String>,
+    /// JSON array of the registered redirect URIs (exact strings).
+    #[serde(default)]
+    pub redirect_uris_json: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
     #[serde(default)]

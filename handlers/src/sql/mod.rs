@@ -24,6 +24,7 @@ modules! {
     accounts,
     apps,
     audit,
+    authorizations,
     codes,
     gateway,
     guard,

@@ -1,10 +1,12 @@
-//! PATCH /v1/apps/{app}: change name, type, description or test currency. The business
-//! registration country is fixed at creation (seed 002) and refused with a clear message.
+//! PATCH /v1/apps/{app}: change name, type, description or test currency, and the redirect URIs
+//! authorization codes may be sent to (Owner and Developer Admin only: they decide where codes
+//! go). The business registration country is fixed at creation (seed 002) and refused with a
+//! clear message.
 
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::apps::rules::parse_type;
+use crate::apps::rules::{self, parse_type};
 use crate::apps::views;
 use crate::domain::iso::Currency;
 use crate::domain::permissions::Permission;
@@ -15,7 +17,7 @@ use crate::http::{Request, Response};
 use crate::platform::Ctx;
 use crate::routes::Params;
 use crate::services::{access, audit};
-use crate::sql::apps;
+use crate::sql::{apps, authorizations};
 use crate::validate;
 
 #[derive(Deserialize)]
@@ -29,6 +31,8 @@ struct Body {
     description: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     test_currency: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    redirect_uris: Option<Option<Vec<String>>>,
     /// Accepted only to answer with a clear "cannot be changed", whatever its value (even null).
     #[serde(default, deserialize_with = "present")]
     registration_country: Option<Option<serde_json::Value>>,
@@ -76,26 +80,41 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
         .and_then(|v| text::parse(v, 0, 2000, true).map_err(|e| e.at("description")));
     let currency = given("test_currency", &body.test_currency, &app.test_currency)
         .and_then(|v| Currency::parse(v).map_err(|e| e.at("test_currency")));
-    validate!(name, app_type, description, currency);
-    ctx.db
-        .batch(vec![
-            apps::update(
-                &app.id,
-                &name,
-                app_type,
-                &description,
-                currency.as_str(),
-                ctx.now(),
-            ),
-            audit::record(
-                ctx,
-                Some(&app.workspace_id),
-                Some(&caller.account.id),
-                "app.updated",
-                Some(&app.id),
-                json!({}),
-            ),
-        ])
-        .await?;
+    let redirect_uris = match &body.redirect_uris {
+        None => Ok(None),
+        Some(None) => Ok(Some(Vec::new())),
+        Some(Some(list)) => rules::parse_redirect_uris(list, ctx.config.is_development())
+            .map(Some)
+            .map_err(|e| e.at("redirect_uris")),
+    };
+    validate!(name, app_type, description, currency, redirect_uris);
+    let mut batch = Vec::new();
+    if let Some(uris) = &redirect_uris {
+        access.require(Permission::ProductionConfigure)?;
+        batch.push(authorizations::set_redirect_uris(
+            &app.id,
+            &serde_json::to_string(uris).unwrap_or_default(),
+            ctx.now(),
+        ));
+    }
+    batch.extend([
+        apps::update(
+            &app.id,
+            &name,
+            app_type,
+            &description,
+            currency.as_str(),
+            ctx.now(),
+        ),
+        audit::record(
+            ctx,
+            Some(&app.workspace_id),
+            Some(&caller.account.id),
+            "app.updated",
+            Some(&app.id),
+            json!({"redirect_uris": redirect_uris}),
+        ),
+    ]);
+    ctx.db.batch(batch).await?;
     views::app_response(ctx, &caller, &app.id, 200).await
 }
