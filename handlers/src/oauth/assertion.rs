@@ -44,25 +44,10 @@ struct Claims {
     sub: Option<String>,
     aud: Option<Audience>,
     jti: Option<String>,
-    exp: Option<serde_json::Value>,
-    nbf: Option<serde_json::Value>,
-    iat: Option<serde_json::Value>,
 }
 
 fn bad(detail: &str) -> OAuthError {
     OAuthError::InvalidClient(format!("The client assertion is not valid: {detail}"))
-}
-
-fn seconds(v: &Option<serde_json::Value>) -> Result<Option<i64>, OAuthError> {
-    match v {
-        None => Ok(None),
-        Some(serde_json::Value::Number(n)) => n
-            .as_f64()
-            .filter(|f| f.is_finite() && f.abs() < 1e12)
-            .map(|f| Some(f as i64))
-            .ok_or_else(|| bad("a time claim is out of range.")),
-        Some(_) => Err(bad("exp, nbf and iat are numbers of seconds.")),
-    }
 }
 
 impl Assertion {
@@ -92,10 +77,17 @@ impl Assertion {
         if untrusted.algorithm() != "RS256" {
             return Err(bad("only RS256 is accepted."));
         }
-        let claims: Claims = untrusted
+        // jwt-compact reads exp, nbf and iat (numbers of seconds); the rest is ours.
+        let all = untrusted
             .deserialize_claims_unchecked::<Claims>()
-            .map_err(|_| bad("its claims are not a JSON object of the expected types."))?
-            .custom;
+            .map_err(|_| bad("its claims are not a JSON object of the expected types."))?;
+        let seconds = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp());
+        let (exp, nbf, iat) = (
+            seconds(all.expiration),
+            seconds(all.not_before),
+            seconds(all.issued_at),
+        );
+        let claims = all.custom;
         let iss = claims.iss.ok_or_else(|| bad("iss is missing."))?;
         let sub = claims.sub.ok_or_else(|| bad("sub is missing."))?;
         if iss != sub {
@@ -125,17 +117,17 @@ impl Assertion {
             return Err(bad("jti is longer than 256 characters."));
         }
         let now = now_ms / 1000;
-        let exp = seconds(&claims.exp)?.ok_or_else(|| bad("exp is missing."))?;
+        let exp = exp.ok_or_else(|| bad("exp is missing."))?;
         if exp <= now - SKEW_SECS {
             return Err(bad("it has expired."));
         }
         if exp > now + MAX_LIFETIME_SECS {
             return Err(bad("exp is more than an hour ahead."));
         }
-        if seconds(&claims.nbf)?.is_some_and(|nbf| nbf > now + SKEW_SECS) {
+        if nbf.is_some_and(|nbf| nbf > now + SKEW_SECS) {
             return Err(bad("it is not valid yet (nbf)."));
         }
-        if seconds(&claims.iat)?.is_some_and(|iat| iat > now + SKEW_SECS) {
+        if iat.is_some_and(|iat| iat > now + SKEW_SECS) {
             return Err(bad("it was issued in the future (iat)."));
         }
         Ok(Assertion {
