@@ -1,21 +1,34 @@
 //! `HttpsUrl`: a URL a developer configures and devcenter calls or shows (gateway URL,
-//! notification URL, website, logo). https only, no credentials, no fragment, strict ASCII,
-//! and, outside development, no host that names this machine or a private network.
+//! notification URL, website, logo); `RedirectUri`: a redirect URI an OAuth client registers.
+//! https only, no credentials, no fragment, strict ASCII, and, outside development, no host
+//! that names this machine or a private network.
+//!
+//! Parsing is the `url` crate's WHATWG parser, the one browsers and the Worker runtime's
+//! `fetch` follow, so the host and port checked here are the ones that get called. This file
+//! adds only the policy, as checks over the parsed [`Url`], and sentences for people. Where the
+//! parser would quietly repair what was typed (a missing `//`, backslashes, an empty
+//! `https://@host`, `0x7f.1` for 127.0.0.1, a percent-encoded host, an empty port), it either
+//! reports a syntax violation or the authority as typed differs from the one it parsed, and we
+//! refuse instead: a setting should read as what it does.
 //!
 //! This checks what was typed, nothing more. A public DNS name may still resolve to a private
 //! address (`127.0.0.1.nip.io`, or a name that changes its answer between check and use: DNS
 //! rebinding); that is out of scope here and must be handled where the URL is fetched.
 
+use std::cell::Cell;
 use std::net::{Ipv4Addr, Ipv6Addr};
+
+use url::{Host, ParseError, SyntaxViolation, Url};
 
 use crate::domain::invalid::Invalid;
 
 pub const MAX_URL_LEN: usize = 2048;
 
-/// `https://host[:port][/path][?query]`, with the scheme and host in lower case and the path
-/// and query exactly as given.
+/// An https URL as the WHATWG parser serialises it: scheme and host in lower case, an empty
+/// path as `/`, the default port left out, IPv6 addresses compressed; the path and query as
+/// given (they may only hold characters that need no encoding, or `%XX` escapes).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HttpsUrl(String);
+pub struct HttpsUrl(Url);
 
 impl HttpsUrl {
     /// `allow_private`: true only in development, where `localhost`, private addresses and
@@ -23,184 +36,249 @@ impl HttpsUrl {
     ///
     /// Codes: `too_long`, `invalid_url`, `not_https`, `credentials`, `private_host`.
     pub fn parse(raw: &str, allow_private: bool) -> Result<HttpsUrl, Invalid> {
-        if raw.is_empty() {
-            return Err(invalid("The URL is empty."));
-        }
-        let chars = raw.chars().count();
-        if chars > MAX_URL_LEN {
-            return Err(Invalid::new(
-                "too_long",
-                format!("A URL has at most {MAX_URL_LEN} characters; this one has {chars}."),
-            ));
-        }
-        if !raw.is_ascii() {
-            return Err(invalid(
-                "URLs must be ASCII: write international domain names in punycode (`xn--…`, \
-                 e.g. `https://xn--bcher-kva.example/` for bücher.example) and percent-encode \
-                 other characters.",
-            ));
-        }
-        if raw.bytes().any(|b| b.is_ascii_control() || b == b' ') {
-            return Err(invalid(
-                "URLs must not contain spaces, tabs, line breaks or other control characters \
-                 (check the start and end too); percent-encode them if they belong in the path.",
-            ));
-        }
-
-        let (scheme, rest) = raw.split_once(':').ok_or_else(must_start_with_https)?;
-        let scheme_ok = scheme
-            .bytes()
-            .next()
-            .is_some_and(|b| b.is_ascii_alphabetic())
-            && scheme
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'));
-        if !scheme_ok {
-            return Err(must_start_with_https());
-        }
-        if !scheme.eq_ignore_ascii_case("https") {
-            let detail = if scheme.eq_ignore_ascii_case("http") {
-                "Only https URLs are accepted: use `https://` instead of `http://`.".to_owned()
-            } else if scheme.len() <= 16 {
-                format!(
-                    "Only https URLs are accepted (this one starts with `{}:`).",
-                    scheme.to_ascii_lowercase()
-                )
-            } else {
-                "Only https URLs are accepted.".to_owned()
-            };
-            return Err(Invalid::new("not_https", detail));
-        }
-        let rest = rest.strip_prefix("//").ok_or_else(|| {
-            invalid("An https URL continues with `//` and a host, as in `https://example.com/`.")
-        })?;
-
-        if rest.contains('#') {
-            return Err(invalid(
-                "URLs must not have a fragment (`#…`): it is never sent to the server. Remove \
-                 it.",
-            ));
-        }
-        if rest.contains('\\') {
-            return Err(invalid(
-                "URLs must not contain backslashes: use `/` to separate the path, or `%5C` for \
-                 a literal backslash.",
-            ));
-        }
-        if let Some(c) = rest.chars().find(|&c| !is_url_char(c)) {
-            return Err(invalid(format!(
-                "The character `{c}` is not allowed in a URL; percent-encode it."
-            )));
-        }
-        if !percent_escapes_ok(rest) {
-            return Err(invalid(
-                "Every `%` must start a percent-encoded byte such as `%2F`; write `%25` for a \
-                 literal `%`.",
-            ));
-        }
-
-        let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, path_and_query) = rest.split_at(authority_end);
-        if authority.contains('@') {
-            return Err(Invalid::new(
-                "credentials",
-                "Credentials (`user:password@` or `user@`) must not be put in URLs: they end up \
-                 in logs and in front of everyone who can see this setting. Remove them.",
-            ));
-        }
-        let (host, port) = split_host_port(authority)?;
-        let host = host.to_ascii_lowercase();
-        if let Some(port) = port {
-            check_port(port)?;
-        }
-
-        match classify_host(&host)? {
-            Host::Name if !allow_private && is_private_name(&host) => {
-                return Err(Invalid::new(
-                    "private_host",
-                    format!(
-                        "`{host}` names a machine on a local network, not on the internet \
-                         (`localhost`, `*.localhost`, `*.local`, `*.internal`, `*.home.arpa` \
-                         and names without a dot are refused). Use a public host name."
-                    ),
-                ));
-            }
-            Host::V4(ip) if !allow_private && !is_public_v4(ip) => {
-                return Err(Invalid::new(
-                    "private_host",
-                    format!(
-                        "`{ip}` is a loopback, private, link-local, shared, reserved, \
-                         documentation or multicast address, which is not reachable from the \
-                         internet. Use a public host name."
-                    ),
-                ));
-            }
-            Host::V6(ip) if !allow_private && !is_public_v6(ip) => {
-                return Err(Invalid::new(
-                    "private_host",
-                    format!(
-                        "`[{ip}]` is not a public IPv6 address: only global unicast addresses \
-                         (2000::/3, minus its special-purpose blocks) are accepted, and \
-                         loopback, unique-local, link-local and IPv4-mapped addresses are not. \
-                         Use a public host name."
-                    ),
-                ));
-            }
-            _ => {}
-        }
-
-        let mut url = String::with_capacity(raw.len());
-        url.push_str("https://");
-        url.push_str(&host);
-        if let Some(port) = port {
-            url.push(':');
-            url.push_str(port);
-        }
-        url.push_str(path_and_query);
-        Ok(HttpsUrl(url))
+        check(raw, allow_private, false).map(HttpsUrl)
     }
 
     /// A URL devcenter POSTs to (notification URLs): as [`HttpsUrl::parse`], and in
     /// development also plain `http://` to this machine (`localhost`, `127.x.x.x`, `[::1]`),
     /// because a receiver on loopback has no certificate. Never outside development.
     pub fn parse_callback(raw: &str, development: bool) -> Result<HttpsUrl, Invalid> {
-        if development {
-            if let Some(rest) = raw.strip_prefix("http://") {
-                let as_https = HttpsUrl::parse(&format!("https://{rest}"), true)?;
-                let host = as_https.host();
-                let loopback = host == "localhost" || host == "[::1]" || host.starts_with("127.");
-                if loopback {
-                    let tail = as_https.0.strip_prefix("https://").unwrap_or_default();
-                    return Ok(HttpsUrl(format!("http://{tail}")));
-                }
-            }
-        }
-        HttpsUrl::parse(raw, development)
+        check(raw, development, development).map(HttpsUrl)
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        self.0.as_str()
     }
 
     /// The host in lower case, without the port; an IPv6 literal keeps its brackets
     /// (`[2001:db8::1]`), as in the URL.
     pub fn host(&self) -> &str {
-        let rest = self.0.strip_prefix("https://").unwrap_or(&self.0);
-        let authority = rest.split(['/', '?']).next().unwrap_or(rest);
-        if authority.starts_with('[') {
-            match authority.find(']') {
-                Some(close) => authority.get(..=close).unwrap_or(authority),
-                None => authority,
-            }
-        } else {
-            authority.split(':').next().unwrap_or(authority)
-        }
+        self.0.host_str().unwrap_or_default()
     }
 }
 
 impl std::fmt::Display for HttpsUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
+    }
+}
+
+/// A redirect URI as an OAuth client registered it. Authorization servers compare redirect
+/// URIs as exact strings (RFC 6749 §3.1.2.3, OAuth 2.1 §2.3.1, RFC 9700 §4.1.3): no
+/// normalisation, no prefix or pattern matching, so a look-alike never passes. Hence the
+/// string is kept exactly as registered; the parsed form is used only to build redirects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RedirectUri {
+    registered: String,
+    url: Url,
+}
+
+impl RedirectUri {
+    /// An absolute https URL without a fragment (RFC 6749 §3.1.2) or credentials, held to
+    /// the same rules as [`HttpsUrl::parse_callback`]: in development also plain `http://`
+    /// to this machine (native and local apps redirect to loopback, RFC 8252 §7.3), and,
+    /// outside development, no private host.
+    ///
+    /// Codes: `too_long`, `invalid_url`, `not_https`, `credentials`, `private_host`.
+    pub fn parse(raw: &str, development: bool) -> Result<RedirectUri, Invalid> {
+        let url = check(raw, development, development)?;
+        Ok(RedirectUri {
+            registered: raw.to_owned(),
+            url,
+        })
+    }
+
+    /// Exactly as registered.
+    pub fn as_str(&self) -> &str {
+        &self.registered
+    }
+
+    /// Whether a `redirect_uri` from a request is this one: byte for byte. Not constant-time:
+    /// a redirect URI is not a secret.
+    pub fn matches(&self, candidate: &str) -> bool {
+        self.registered == candidate
+    }
+
+    /// The URI with `pairs` appended to its query (`?code=…&state=…`, or an error), form-
+    /// encoded. A query the registered URI already has is kept, as RFC 6749 §3.1.2 requires.
+    /// The result is the parser's serialisation (host in lower case, `/` for an empty path):
+    /// the same resource, where the browser is sent, not a string anyone compares.
+    pub fn with_query(&self, pairs: &[(&str, &str)]) -> String {
+        let mut url = self.url.clone();
+        if !pairs.is_empty() {
+            let mut query = url.query_pairs_mut();
+            for (name, value) in pairs {
+                query.append_pair(name, value);
+            }
+        }
+        url.into()
+    }
+}
+
+/// The whole policy: checks on the input as typed, the WHATWG parse, then checks on the
+/// parsed URL. `http_to_loopback`: plain http is accepted when the host is this machine.
+fn check(raw: &str, allow_private: bool, http_to_loopback: bool) -> Result<Url, Invalid> {
+    if raw.is_empty() {
+        return Err(invalid("The URL is empty."));
+    }
+    let chars = raw.chars().count();
+    if chars > MAX_URL_LEN {
+        return Err(Invalid::new(
+            "too_long",
+            format!("A URL has at most {MAX_URL_LEN} characters; this one has {chars}."),
+        ));
+    }
+    if !raw.is_ascii() {
+        return Err(invalid(
+            "URLs must be ASCII: write international domain names in punycode (`xn--…`, \
+             e.g. `https://xn--bcher-kva.example/` for bücher.example) and percent-encode \
+             other characters.",
+        ));
+    }
+    // The parser would strip these at the ends and drop tabs and line breaks inside.
+    if raw.bytes().any(|b| b.is_ascii_control() || b == b' ') {
+        return Err(invalid(
+            "URLs must not contain spaces, tabs, line breaks or other control characters \
+             (check the start and end too); percent-encode them if they belong in the path.",
+        ));
+    }
+
+    // The parser repairs some mistakes and tells only through this callback; the first one
+    // we refuse is kept.
+    let violation = Cell::new(None);
+    let record = |v: SyntaxViolation| {
+        if violation.get().is_none() && refused_violation(v).is_some() {
+            violation.set(Some(v));
+        }
+    };
+    let url = Url::options()
+        .syntax_violation_callback(Some(&record))
+        .parse(raw)
+        .map_err(parse_error)?;
+
+    let scheme = url.scheme();
+    let plain_http = http_to_loopback && scheme == "http";
+    if scheme != "https" && !plain_http {
+        return Err(not_https(scheme));
+    }
+    if let Some(refusal) = violation.get().and_then(refused_violation) {
+        return Err(refusal);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(credentials());
+    }
+    if url.fragment().is_some() {
+        return Err(invalid(
+            "URLs must not have a fragment (`#…`): it is never sent to the server. Remove it.",
+        ));
+    }
+    // The parser would percent-encode these in the path and query; we would rather the
+    // stored URL be what was typed.
+    if let Some(c) = raw.chars().find(|&c| !is_url_char(c)) {
+        return Err(invalid(format!(
+            "The character `{c}` is not allowed in a URL; percent-encode it."
+        )));
+    }
+
+    let host = url.host().ok_or_else(no_host)?;
+    check_authority(raw, &url, &host)?;
+    if plain_http && !is_loopback(&host) {
+        return Err(Invalid::new(
+            "not_https",
+            "Only https URLs are accepted; plain `http://` only to this machine (`localhost`, \
+             `127.0.0.1` or `[::1]`) in development.",
+        ));
+    }
+    if !allow_private && is_private(&host) {
+        return Err(private_host(&host));
+    }
+    Ok(url)
+}
+
+/// The authority as typed must be the one the parser read, up to case and an explicit
+/// default port, so that what is checked is what was written: `0x7f.1`, `127.1` or
+/// `2130706433` (all 127.0.0.1 to WHATWG), a percent-encoded host, an empty port or one with
+/// leading zeros are refused, not silently rewritten. Then the host name rules.
+fn check_authority(raw: &str, url: &Url, host: &Host<&str>) -> Result<(), Invalid> {
+    // No violations were refused, so the input is `scheme://authority[/…][?…]` and the
+    // authority holds no `@`.
+    let after_scheme = raw
+        .get(url.scheme().len()..)
+        .and_then(|rest| rest.strip_prefix("://"))
+        .ok_or_else(expected_double_slash)?;
+    let authority = after_scheme
+        .split(['/', '?', '#'])
+        .next()
+        .unwrap_or_default();
+    let host_end = if authority.starts_with('[') {
+        authority
+            .find(']')
+            .map_or(authority.len(), |close| close + 1)
+    } else {
+        authority.find(':').unwrap_or(authority.len())
+    };
+    let (typed_host, typed_port) = authority.split_at(host_end);
+
+    let port_ok = match typed_port.strip_prefix(':') {
+        None => typed_port.is_empty(),
+        Some(digits) => {
+            url.port() != Some(0)
+                && url
+                    .port_or_known_default()
+                    .is_some_and(|port| port.to_string() == digits)
+        }
+    };
+    if !port_ok {
+        return Err(bad_port());
+    }
+
+    match host {
+        Host::Domain(name) => check_name(typed_host, name),
+        Host::Ipv4(ip) if !typed_host.eq_ignore_ascii_case(&ip.to_string()) => {
+            Err(invalid(format!(
+                "`{typed_host}` is read as the IP address {ip} but is not written as four \
+                 decimal numbers from 0 to 255 (such as `203.0.113.7`); shortened, octal, \
+                 hexadecimal and single-number forms are not accepted."
+            )))
+        }
+        // Brackets are required, and any spelling of the address reads the same.
+        Host::Ipv4(_) | Host::Ipv6(_) => Ok(()),
+    }
+}
+
+/// DNS names as resolvers take them: dot-separated labels of letters, digits and hyphens.
+/// WHATWG also admits `_`, `*`, empty labels, a trailing dot and any length.
+fn check_name(typed: &str, name: &str) -> Result<(), Invalid> {
+    let bad_name = || {
+        invalid(format!(
+            "`{typed}` is not a valid host name: each dot-separated part must be 1 to 63 \
+             letters, digits or hyphens, and must not start or end with a hyphen."
+        ))
+    };
+    if !typed.eq_ignore_ascii_case(name) {
+        return Err(bad_name());
+    }
+    if name.len() > 253 {
+        return Err(invalid("A host name has at most 253 characters."));
+    }
+    if name.ends_with('.') {
+        return Err(invalid(format!(
+            "The host `{name}` must not end with a dot; remove it."
+        )));
+    }
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && label.len() <= 63
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    };
+    if name.split('.').all(label_ok) {
+        Ok(())
+    } else {
+        Err(bad_name())
     }
 }
 
@@ -212,168 +290,136 @@ fn must_start_with_https() -> Invalid {
     invalid("A URL starts with `https://` and a host, as in `https://example.com/`.")
 }
 
-/// RFC 3986's unreserved and reserved characters, and `%` (checked separately).
+fn expected_double_slash() -> Invalid {
+    invalid("An https URL continues with `//` and a host, as in `https://example.com/`.")
+}
+
+fn no_host() -> Invalid {
+    invalid("The URL has no host; write it as `https://example.com/…`.")
+}
+
+fn bad_port() -> Invalid {
+    invalid(
+        "The port must be a number from 1 to 65535, without leading zeros (or leave it out \
+         for 443).",
+    )
+}
+
+fn credentials() -> Invalid {
+    Invalid::new(
+        "credentials",
+        "Credentials (`user:password@` or `user@`) must not be put in URLs: they end up in \
+         logs and in front of everyone who can see this setting. Remove them.",
+    )
+}
+
+fn not_https(scheme: &str) -> Invalid {
+    let detail = if scheme == "http" {
+        "Only https URLs are accepted: use `https://` instead of `http://`.".to_owned()
+    } else if scheme.len() <= 16 {
+        format!("Only https URLs are accepted (this one starts with `{scheme}:`).")
+    } else {
+        "Only https URLs are accepted.".to_owned()
+    };
+    Invalid::new("not_https", detail)
+}
+
+/// The parser's fatal errors, in words.
+fn parse_error(e: ParseError) -> Invalid {
+    match e {
+        ParseError::RelativeUrlWithoutBase => must_start_with_https(),
+        ParseError::EmptyHost => no_host(),
+        ParseError::InvalidPort => bad_port(),
+        ParseError::InvalidIpv4Address => invalid(
+            "The host looks like an IP address but is not four decimal numbers from 0 to 255 \
+             (such as `203.0.113.7`).",
+        ),
+        ParseError::InvalidIpv6Address => invalid(
+            "An IPv6 address in a URL is written in square brackets, as in \
+             `https://[2001:db8::1]/`, and followed only by `:port` (zone identifiers such as \
+             `%eth0` are not accepted).",
+        ),
+        ParseError::InvalidDomainCharacter | ParseError::IdnaError => invalid(
+            "The host is not a valid host name: each dot-separated part must be 1 to 63 \
+             letters, digits or hyphens (international names in punycode, `xn--…`), and \
+             square brackets may only surround an IPv6 address.",
+        ),
+        _ => invalid("This is not a valid URL; write it as `https://example.com/…`."),
+    }
+}
+
+/// What the parser repaired that we refuse. Others (such as `[` in a path, which WHATWG
+/// calls a non-URL code point) are left to [`is_url_char`].
+fn refused_violation(v: SyntaxViolation) -> Option<Invalid> {
+    match v {
+        SyntaxViolation::ExpectedDoubleSlash => Some(expected_double_slash()),
+        SyntaxViolation::Backslash => Some(invalid(
+            "URLs must not contain backslashes: use `/` to separate the path, or `%5C` for a \
+             literal backslash.",
+        )),
+        // Also an empty `https://@host` or `https://:@host`, which the parser drops.
+        SyntaxViolation::EmbeddedCredentials | SyntaxViolation::UnencodedAtSign => {
+            Some(credentials())
+        }
+        SyntaxViolation::PercentDecode => Some(invalid(
+            "Every `%` must start a percent-encoded byte such as `%2F`; write `%25` for a \
+             literal `%`.",
+        )),
+        _ => None,
+    }
+}
+
+/// RFC 3986's unreserved and reserved characters, and `%` (checked by the parser).
 fn is_url_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
 }
 
-fn percent_escapes_ok(s: &str) -> bool {
-    let bytes = s.as_bytes();
-    bytes.iter().enumerate().all(|(i, &b)| {
-        b != b'%'
-            || matches!(
-                (bytes.get(i + 1), bytes.get(i + 2)),
-                (Some(h), Some(l)) if h.is_ascii_hexdigit() && l.is_ascii_hexdigit()
-            )
-    })
+/// This machine: where plain http is accepted in development.
+fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => *name == "localhost",
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+    }
 }
 
-/// Splits `host[:port]` or `[v6][:port]`.
-fn split_host_port(authority: &str) -> Result<(&str, Option<&str>), Invalid> {
-    if authority.is_empty() {
-        return Err(invalid(
-            "The URL has no host; write it as `https://example.com/…`.",
-        ));
+/// Outside development: a host that names this machine or a private network.
+fn is_private(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(name) => is_private_name(name),
+        Host::Ipv4(ip) => !is_public_v4(*ip),
+        Host::Ipv6(ip) => !is_public_v6(*ip),
     }
-    if authority.starts_with('[') {
-        let close = authority.find(']').ok_or_else(|| {
-            invalid(
-                "An IPv6 address in a URL must be closed with `]`, as in `https://[2001:db8::1]/`.",
-            )
-        })?;
-        let (host, after) = authority.split_at(close + 1);
-        return match after {
-            "" => Ok((host, None)),
-            _ => match after.strip_prefix(':') {
-                Some(port) => Ok((host, Some(port))),
-                None => Err(invalid(
-                    "After an IPv6 address in brackets only `:port` may follow.",
-                )),
-            },
-        };
-    }
-    if authority.contains(['[', ']']) {
-        return Err(invalid(
-            "Square brackets may only surround an IPv6 address, as in `https://[2001:db8::1]/`.",
-        ));
-    }
-    Ok(match authority.split_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    })
 }
 
-fn check_port(port: &str) -> Result<(), Invalid> {
-    let bad = || {
-        invalid(
-            "The port must be a number from 1 to 65535, without leading zeros (or leave it out \
-             for 443).",
-        )
+fn private_host(host: &Host<&str>) -> Invalid {
+    let detail = match host {
+        Host::Domain(name) => format!(
+            "`{name}` names a machine on a local network, not on the internet (`localhost`, \
+             `*.localhost`, `*.local`, `*.internal`, `*.home.arpa` and names without a dot \
+             are refused). Use a public host name."
+        ),
+        Host::Ipv4(ip) => format!(
+            "`{ip}` is a loopback, private, link-local, shared, reserved, documentation or \
+             multicast address, which is not reachable from the internet. Use a public host \
+             name."
+        ),
+        Host::Ipv6(ip) => format!(
+            "`[{ip}]` is not a public IPv6 address: only global unicast addresses (2000::/3, \
+             minus its special-purpose blocks) are accepted, and loopback, unique-local, \
+             link-local and IPv4-mapped addresses are not. Use a public host name."
+        ),
     };
-    if port.is_empty()
-        || port.len() > 5
-        || !port.bytes().all(|b| b.is_ascii_digit())
-        || port.starts_with('0')
-    {
-        return Err(bad());
-    }
-    match port.parse::<u32>() {
-        Ok(1..=65535) => Ok(()),
-        _ => Err(bad()),
-    }
-}
-
-enum Host {
-    Name,
-    V4(Ipv4Addr),
-    V6(Ipv6Addr),
-}
-
-/// A DNS name (letters, digits and hyphens, in dot-separated labels), a dotted-quad IPv4
-/// address, or a bracketed IPv6 address. `host` is already in lower case.
-fn classify_host(host: &str) -> Result<Host, Invalid> {
-    if let Some(inner) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return inner.parse::<Ipv6Addr>().map(Host::V6).map_err(|_| {
-            invalid(format!(
-                "`{host}` is not a valid IPv6 address (zone identifiers such as `%eth0` are not \
-                 accepted)."
-            ))
-        });
-    }
-    if host.is_empty() {
-        return Err(invalid(
-            "The URL has no host; write it as `https://example.com/…`.",
-        ));
-    }
-    if host.len() > 253 {
-        return Err(invalid("A host name has at most 253 characters."));
-    }
-    if host.ends_with('.') {
-        return Err(invalid(format!(
-            "The host `{host}` must not end with a dot; remove it."
-        )));
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    // A host whose last label is a number is an IP address to URL parsers (WHATWG), which
-    // also read `127.1`, `0x7f.0.0.1`, `0177.0.0.1` and `2130706433` as 127.0.0.1. Only the
-    // plain dotted-quad form is accepted, so that what is checked is what gets called.
-    let numeric = labels.last().is_some_and(|last| {
-        (!last.is_empty() && last.bytes().all(|b| b.is_ascii_digit()))
-            || last
-                .strip_prefix("0x")
-                .is_some_and(|hex| hex.bytes().all(|b| b.is_ascii_hexdigit()))
-    });
-    if numeric {
-        return dotted_quad(&labels).map(Host::V4).ok_or_else(|| {
-            invalid(format!(
-                "`{host}` looks like an IP address but is not four decimal numbers from 0 to \
-                 255 (such as `203.0.113.7`); shortened, octal, hexadecimal and single-number \
-                 forms are not accepted."
-            ))
-        });
-    }
-    for label in &labels {
-        let ok = !label.is_empty()
-            && label.len() <= 63
-            && !label.starts_with('-')
-            && !label.ends_with('-')
-            && label
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !ok {
-            return Err(invalid(format!(
-                "`{host}` is not a valid host name: each dot-separated part must be 1 to 63 \
-                 letters, digits or hyphens, and must not start or end with a hyphen."
-            )));
-        }
-    }
-    Ok(Host::Name)
-}
-
-/// `a.b.c.d`, each a decimal number from 0 to 255 without leading zeros.
-fn dotted_quad(labels: &[&str]) -> Option<Ipv4Addr> {
-    let [a, b, c, d] = labels else {
-        return None;
-    };
-    let octet = |s: &str| -> Option<u8> {
-        let canonical = !s.is_empty()
-            && s.len() <= 3
-            && s.bytes().all(|b| b.is_ascii_digit())
-            && (s == "0" || !s.starts_with('0'));
-        if canonical {
-            s.parse().ok()
-        } else {
-            None
-        }
-    };
-    Some(Ipv4Addr::new(octet(a)?, octet(b)?, octet(c)?, octet(d)?))
+    Invalid::new("private_host", detail)
 }
 
 /// Names that resolve only inside a machine or a local network (RFC 6761, RFC 6762,
 /// RFC 8375, ICANN's `.internal`), and single-label names, which resolvers complete with a
-/// local search domain.
+/// local search domain. `host` is in lower case, as the parser leaves it; a trailing dot
+/// (the fully qualified `localhost.`) names the same machine.
 fn is_private_name(host: &str) -> bool {
     const SUFFIXES: [&str; 5] = ["localhost", "local", "internal", "home.arpa", "localdomain"];
+    let host = host.strip_suffix('.').unwrap_or(host);
     !host.contains('.')
         || SUFFIXES.iter().any(|suffix| {
             host == *suffix
@@ -467,19 +513,49 @@ mod tests {
     }
 
     #[test]
+    fn plain_http_is_only_to_this_machine() {
+        let dev = |raw: &str| HttpsUrl::parse_callback(raw, true).map(|u| u.as_str().to_owned());
+        // The port is read for http, whose default is 80, not 443.
+        assert_eq!(dev("http://localhost:80/n").unwrap(), "http://localhost/n");
+        assert_eq!(
+            dev("http://localhost:443/n").unwrap(),
+            "http://localhost:443/n"
+        );
+        assert_eq!(dev("http://127.8.9.10/n").unwrap(), "http://127.8.9.10/n");
+        for raw in [
+            "http://127.example.com/",
+            "http://api.localhost/",
+            "http://[::2]/",
+            "http://0x7f.1/",
+        ] {
+            assert!(dev(raw).is_err(), "{raw}");
+        }
+        assert_eq!(dev("http://localhost:0/").unwrap_err().code, "invalid_url");
+    }
+
+    #[test]
     fn accepts_and_normalises() {
         assert_eq!(
             ok("HTTPS://Example.COM/Path?q=1"),
             "https://example.com/Path?q=1"
         );
-        assert_eq!(ok("https://example.com"), "https://example.com");
+        // As the WHATWG parser serialises it: an empty path is `/`, the default port goes.
+        assert_eq!(ok("https://example.com"), "https://example.com/");
         assert_eq!(ok("https://example.com/"), "https://example.com/");
-        assert_eq!(ok("https://example.com:443/"), "https://example.com:443/");
+        assert_eq!(ok("https://example.com:443/"), "https://example.com/");
         assert_eq!(
             ok("https://api.example.com:8443"),
-            "https://api.example.com:8443"
+            "https://api.example.com:8443/"
         );
-        assert_eq!(ok("https://example.com?x=1"), "https://example.com?x=1");
+        assert_eq!(ok("https://example.com?x=1"), "https://example.com/?x=1");
+        assert_eq!(
+            ok("https://example.com/a/./b/../c"),
+            "https://example.com/a/c"
+        );
+        assert_eq!(
+            ok("https://[2606:4700:0:0:0:0:0:1111]/"),
+            "https://[2606:4700::1111]/"
+        );
         assert_eq!(
             ok("https://pay.example.co.uk/notify/ALIPAY?a=1&b=%2F%20x;y=@z"),
             "https://pay.example.co.uk/notify/ALIPAY?a=1&b=%2F%20x;y=@z"
@@ -504,7 +580,7 @@ mod tests {
         // A DNS name that happens to spell an IP address is a DNS name. That it resolves to
         // 127.0.0.1 is caught (if at all) where the URL is fetched: DNS-based tricks,
         // rebinding included, are out of scope for a syntactic check.
-        assert_eq!(ok("https://127.0.0.1.nip.io"), "https://127.0.0.1.nip.io");
+        assert_eq!(ok("https://127.0.0.1.nip.io"), "https://127.0.0.1.nip.io/");
         assert_eq!(ok("https://0x7f.example.com/"), "https://0x7f.example.com/");
         assert_eq!(ok("https://1e100.net/"), "https://1e100.net/");
     }
@@ -558,7 +634,7 @@ mod tests {
         assert_eq!(ok("https://example.com/@user"), "https://example.com/@user");
         assert_eq!(
             ok("https://example.com?to=a@b.c"),
-            "https://example.com?to=a@b.c"
+            "https://example.com/?to=a@b.c"
         );
     }
 
@@ -823,6 +899,268 @@ mod tests {
                     assert_eq!(HttpsUrl::parse(url.as_str(), allow), Ok(url.clone()));
                 }
             }
+        }
+    }
+
+    fn redirect(raw: &str) -> RedirectUri {
+        match RedirectUri::parse(raw, false) {
+            Ok(uri) => uri,
+            Err(e) => panic!("refused {raw:?}: {} ({})", e.code, e.detail),
+        }
+    }
+
+    fn redirect_code(raw: &str, development: bool) -> &'static str {
+        match RedirectUri::parse(raw, development) {
+            Ok(uri) => panic!("accepted {raw:?} as {}", uri.as_str()),
+            Err(e) => {
+                assert!(e.detail.ends_with('.'), "{}", e.detail);
+                e.code
+            }
+        }
+    }
+
+    #[test]
+    fn redirect_uris_are_kept_and_compared_exactly_as_registered() {
+        let uri = redirect("https://app.example.com/cb");
+        assert_eq!(uri.as_str(), "https://app.example.com/cb");
+        assert!(uri.matches("https://app.example.com/cb"));
+        for other in [
+            "https://app.example.com/cb/",
+            "https://app.example.com/cb?",
+            "https://app.example.com/cb?x=1",
+            "https://App.example.com/cb",
+            "HTTPS://app.example.com/cb",
+            "https://app.example.com/CB",
+            "https://app.example.com/%63b",
+            "https://app.example.com:443/cb",
+            "https://app.example.com/cb#",
+            "https://app.example.com/cb ",
+            " https://app.example.com/cb",
+            "https://app.example.com/c",
+            "https://app.example.com/cbx",
+            "https://app.example.com.evil.com/cb",
+            "",
+        ] {
+            assert!(!uri.matches(other), "{other:?}");
+        }
+
+        // Not normalised: what was registered is what must be sent.
+        let upper = redirect("https://App.Example.com:443/a/../cb");
+        assert_eq!(upper.as_str(), "https://App.Example.com:443/a/../cb");
+        assert!(!upper.matches("https://app.example.com/cb"));
+        let bare = redirect("https://app.example.com");
+        assert_eq!(bare.as_str(), "https://app.example.com");
+        assert!(!bare.matches("https://app.example.com/"));
+        let encoded = redirect("https://app.example.com/c%62");
+        assert!(!encoded.matches("https://app.example.com/cb"));
+        assert!(encoded.matches("https://app.example.com/c%62"));
+    }
+
+    #[test]
+    fn redirect_uris_are_https_without_fragment_or_credentials() {
+        for raw in [
+            "https://app.example.com/cb#",
+            "https://app.example.com/cb#x",
+        ] {
+            assert_eq!(redirect_code(raw, false), "invalid_url", "{raw}");
+            assert_eq!(redirect_code(raw, true), "invalid_url", "{raw}");
+        }
+        for raw in [
+            "http://app.example.com/cb",
+            "http://localhost:3000/cb",
+            "http://127.0.0.1/cb",
+            "http://[::1]:8080/cb",
+            "app://callback",
+            "com.example.app:/oauth2redirect",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(redirect_code(raw, false), "not_https", "{raw}");
+        }
+        for raw in [
+            "https://user@app.example.com/cb",
+            "https://u:p@app.example.com/cb",
+            "https://@app.example.com/cb",
+        ] {
+            assert_eq!(redirect_code(raw, false), "credentials", "{raw}");
+        }
+        for raw in ["/cb", "app.example.com/cb", "https:/app.example.com/cb"] {
+            assert_eq!(redirect_code(raw, false), "invalid_url", "{raw}");
+        }
+        let base = "https://app.example.com/";
+        let exact = format!("{base}{}", "a".repeat(MAX_URL_LEN - base.len()));
+        assert_eq!(redirect(&exact).as_str(), exact);
+        assert_eq!(redirect_code(&format!("{exact}a"), false), "too_long");
+    }
+
+    #[test]
+    fn redirect_uris_may_be_plain_http_to_loopback_in_development() {
+        for raw in [
+            "http://localhost/cb",
+            "http://localhost:3000/cb",
+            "http://127.0.0.1:51234/cb?x=1",
+            "http://[::1]:8080/",
+            "https://localhost:8443/cb",
+            "https://10.0.0.5/cb",
+        ] {
+            let uri = RedirectUri::parse(raw, true).unwrap();
+            assert_eq!(uri.as_str(), raw);
+            assert!(uri.matches(raw));
+        }
+        for raw in [
+            "http://app.example.com/cb",
+            "http://10.0.0.5/cb",
+            "http://api.localhost/cb",
+        ] {
+            assert_eq!(redirect_code(raw, true), "not_https", "{raw}");
+        }
+        assert_eq!(redirect_code("http://localhost/cb#x", true), "invalid_url");
+        assert_eq!(redirect_code("http://u@localhost/cb", true), "credentials");
+    }
+
+    #[test]
+    fn redirects_append_to_the_registered_query() {
+        let uri = redirect("https://app.example.com/cb");
+        assert_eq!(
+            uri.with_query(&[("code", "abc"), ("state", "xyz")]),
+            "https://app.example.com/cb?code=abc&state=xyz"
+        );
+        let with_query = redirect("https://app.example.com/cb?tenant=7&lang=en");
+        assert_eq!(
+            with_query.with_query(&[("code", "abc"), ("state", "xyz")]),
+            "https://app.example.com/cb?tenant=7&lang=en&code=abc&state=xyz"
+        );
+        // The registered URI is untouched.
+        assert_eq!(
+            with_query.as_str(),
+            "https://app.example.com/cb?tenant=7&lang=en"
+        );
+        let empty_query = redirect("https://app.example.com/cb?");
+        assert_eq!(
+            empty_query.with_query(&[("code", "abc")]),
+            "https://app.example.com/cb?code=abc"
+        );
+        assert_eq!(
+            uri.with_query(&[("error", "access_denied")]),
+            "https://app.example.com/cb?error=access_denied"
+        );
+        assert_eq!(uri.with_query(&[]), "https://app.example.com/cb");
+        // The serialisation, not the registered spelling: the same resource.
+        assert_eq!(
+            redirect("https://App.example.com").with_query(&[("code", "c")]),
+            "https://app.example.com/?code=c"
+        );
+        let dev = RedirectUri::parse("http://127.0.0.1:51234/cb", true).unwrap();
+        assert_eq!(
+            dev.with_query(&[("code", "c")]),
+            "http://127.0.0.1:51234/cb?code=c"
+        );
+    }
+
+    #[test]
+    fn redirect_query_values_are_form_encoded() {
+        let uri = redirect("https://app.example.com/cb?next=%2Fhome");
+        let pairs = [
+            ("state", "a&b=c d"),
+            ("error_description", "Zugriff verweigert: für €5 / 100%?#"),
+            ("code", "+/="),
+            ("a b&c", ""),
+        ];
+        let out = uri.with_query(&pairs);
+        assert_eq!(
+            out,
+            "https://app.example.com/cb?next=%2Fhome\
+             &state=a%26b%3Dc+d\
+             &error_description=Zugriff+verweigert%3A+f%C3%BCr+%E2%82%AC5+%2F+100%25%3F%23\
+             &code=%2B%2F%3D\
+             &a+b%26c="
+        );
+        // What the client reads back is what was sent, after the registered pair.
+        let parsed = Url::parse(&out).unwrap();
+        let read: Vec<(String, String)> = parsed.query_pairs().into_owned().collect();
+        let mut expected = vec![("next".to_owned(), "/home".to_owned())];
+        expected.extend(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        assert_eq!(read, expected);
+        assert_eq!(parsed.fragment(), None);
+    }
+
+    /// The private-host policy looks at the host the WHATWG parser produced, which has
+    /// already turned every IPv4 spelling into one address.
+    #[test]
+    fn private_host_policy_over_parsed_hosts() {
+        for (raw, expected) in [
+            ("https://2130706433/", "127.0.0.1"),
+            ("https://0x7f000001/", "127.0.0.1"),
+            ("https://0x7f.1/", "127.0.0.1"),
+            ("https://0177.0.0.1/", "127.0.0.1"),
+            ("https://127.1/", "127.0.0.1"),
+            ("https://127.000.000.001/", "127.0.0.1"),
+            ("https://0/", "0.0.0.0"),
+            ("https://012.0.0.1/", "10.0.0.1"),
+            ("https://0xa9.0xfe.0xa9.0xfe/", "169.254.169.254"),
+            ("https://3232235777/", "192.168.1.1"),
+            ("https://[::ffff:10.0.0.1]/", "[::ffff:a00:1]"),
+            ("https://[::ffff:127.0.0.1]/", "[::ffff:7f00:1]"),
+            ("https://[0:0:0:0:0:0:0:1]/", "[::1]"),
+            ("https://[::]/", "[::]"),
+            ("https://[fd00::1]/", "[fd00::1]"),
+            ("https://LOCALHOST/", "localhost"),
+            ("https://localhost./", "localhost."),
+            ("https://api.localhost./", "api.localhost."),
+            ("https://printer.local/", "printer.local"),
+            ("https://intranet/", "intranet"),
+            (
+                "https://metadata.google.internal./",
+                "metadata.google.internal.",
+            ),
+        ] {
+            let url = Url::parse(raw).unwrap();
+            let host = url.host().unwrap();
+            assert_eq!(url.host_str(), Some(expected), "{raw}");
+            assert!(is_private(&host), "{raw}");
+            // Refused outside development: for its host, or for spelling it unusually.
+            let refusal = redirect_code(raw, false);
+            assert!(
+                refusal == "private_host" || refusal == "invalid_url",
+                "{raw}: {refusal}"
+            );
+            assert_eq!(
+                HttpsUrl::parse(raw, false).unwrap_err().code,
+                refusal,
+                "{raw}"
+            );
+        }
+        for raw in [
+            "https://[::ffff:10.0.0.1]/cb",
+            "https://[fd00::1]/cb",
+            "https://localhost/cb",
+            "https://10.0.0.1/cb",
+        ] {
+            assert_eq!(redirect_code(raw, false), "private_host", "{raw}");
+            assert!(RedirectUri::parse(raw, true).is_ok(), "{raw}");
+        }
+        // Unusual spellings stay refused in development too: the address is fine there, but
+        // nobody means `0x7f.1`.
+        for raw in [
+            "https://0x7f.1/cb",
+            "https://2130706433/cb",
+            "https://localhost./cb",
+        ] {
+            assert_eq!(redirect_code(raw, true), "invalid_url", "{raw}");
+        }
+        for raw in [
+            "https://8.8.8.8/",
+            "https://134744072/",
+            "https://[2001:4860:4860::8888]/",
+            "https://example.com/",
+            "https://localhost.example.com/",
+            "https://0x7f.example.com/",
+        ] {
+            let url = Url::parse(raw).unwrap();
+            assert!(!is_private(&url.host().unwrap()), "{raw}");
         }
     }
 }
