@@ -231,6 +231,53 @@ fn every_builder() -> Vec<Query> {
         gateway::reset_acceptance(S),
         gateway::requests(S, Some(S), N),
         gateway::delete_old_requests(N),
+        authorizations::app_oauth(S),
+        authorizations::set_redirect_uris(S, S, N),
+        authorizations::app_for_consent(S),
+        authorizations::event_targets(S),
+        authorizations::event_targets_of_authorization(S),
+        authorizations::event_targets_of_client(S),
+        authorizations::by_id_for_grantor_session(S, S, N),
+        authorizations::enqueue_event(&authorizations::NewEvent {
+            id: S,
+            url: S,
+            event_type: S,
+            body: S,
+            data_json: S,
+            now: N,
+        }),
+        authorizations::grantor_choices(S, N, S, S),
+        authorizations::upsert(&authorizations::NewAuthorization {
+            id: S,
+            app_id: S,
+            grantor_id: S,
+            products_json: S,
+            granted_by: S,
+            token_nonce: S,
+            token_hash: S,
+            now: N,
+        }),
+        authorizations::insert_code(&authorizations::NewCode {
+            code_hash: S,
+            app_id: S,
+            grantor_id: S,
+            token_nonce: S,
+            redirect_uri: Some(S),
+            code_challenge: None,
+            expires_at: N,
+            now: N,
+        }),
+        authorizations::client(S),
+        authorizations::insert_assertion(S, S, N),
+        authorizations::code(S),
+        authorizations::redeem_code(S, N, S),
+        authorizations::redeemed(S, S),
+        authorizations::deactivate_token(S, S, S, N),
+        authorizations::deactivate(S, S, N),
+        authorizations::by_token(S),
+        authorizations::by_id(S),
+        authorizations::list_for_app(S, Some(S), None, None, N),
+        authorizations::list_for_grantor(S, None, Some(S), None, N),
         members::insert(S, S, S, N),
         members::list(S),
         members::find(S, S),
@@ -313,6 +360,9 @@ fn every_builder() -> Vec<Query> {
         workspaces::contract_add(S, S, N),
         workspaces::contract_list(S),
     ]
+    .into_iter()
+    .chain(authorizations::delete_expired_codes_and_assertions(N, N))
+    .collect()
 }
 
 /// Each builder binds exactly as many values as its statement numbers placeholders (SQLite's

@@ -43,9 +43,9 @@ pub fn parse_redirect_uris(raw: &[String], development: bool) -> Result<Vec<Stri
     }
     let mut out: Vec<String> = Vec::new();
     for uri in raw {
-        crate::domain::url::HttpsUrl::parse_callback(uri, development)?;
-        if !out.iter().any(|u| u == uri) {
-            out.push(uri.clone());
+        let parsed = crate::domain::url::RedirectUri::parse(uri, development)?;
+        if !out.iter().any(|u| u == parsed.as_str()) {
+            out.push(parsed.as_str().to_owned());
         }
     }
     Ok(out)

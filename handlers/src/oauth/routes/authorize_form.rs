@@ -8,6 +8,7 @@
 use serde_json::json;
 
 use crate::crypto;
+use crate::domain::url::RedirectUri;
 use crate::error::ApiError;
 use crate::http::{self, Request, Response};
 use crate::oauth::consent::{self, Consent, Loaded};
@@ -152,20 +153,11 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
     }
 }
 
+/// `uri` with `pairs` appended to its query (RFC 6749 §4.1.2: keep the registered URI's own
+/// query). The URI was checked when it was registered; if it no longer parses (a stricter
+/// rule since), the browser is not sent anywhere odd: it gets the URI as registered.
 fn with_query(uri: &str, pairs: &[(&str, &str)]) -> String {
-    match url::Url::parse(uri) {
-        Ok(mut url) => {
-            {
-                let mut q = url.query_pairs_mut();
-                for (k, v) in pairs {
-                    q.append_pair(k, v);
-                }
-            }
-            url.to_string()
-        }
-        // Registered URIs were parsed when registered; nothing else reaches here.
-        Err(_) => uri.to_owned(),
-    }
+    RedirectUri::parse(uri, true).map_or_else(|_| uri.to_owned(), |u| u.with_query(pairs))
 }
 
 fn skipped(c: &Consent) -> Response {
