@@ -970,3 +970,95 @@ fn metadata_and_jwks_describe_the_server_and_verify_its_requests() {
     let sig = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
     assert!(platform.verify_sha256(format!("{}.{}", parts[0], parts[1]).as_bytes(), &sig));
 }
+
+#[test]
+fn bad_oauth_input_is_an_rfc_6749_error_and_changes_nothing() {
+    let t = ready();
+    let before = support::snapshot(&t.w, &[]);
+    let huge = "a".repeat(9 * 1024);
+    let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+        (
+            "json",
+            "application/json",
+            br#"{"grant_type":"authorization_code"}"#.to_vec(),
+            "invalid_request",
+        ),
+        (
+            "empty",
+            "application/x-www-form-urlencoded",
+            Vec::new(),
+            "invalid_request",
+        ),
+        (
+            "not utf-8",
+            "application/x-www-form-urlencoded",
+            b"grant_type=\xff\xfe".to_vec(),
+            "invalid_request",
+        ),
+        (
+            "huge",
+            "application/x-www-form-urlencoded",
+            form(&[("grant_type", "authorization_code"), ("code", &huge)]),
+            "invalid_request",
+        ),
+        (
+            "repeated",
+            "application/x-www-form-urlencoded",
+            b"grant_type=authorization_code&grant_type=authorization_code".to_vec(),
+            "invalid_request",
+        ),
+        (
+            "no assertion",
+            "application/x-www-form-urlencoded",
+            form(&[("grant_type", "authorization_code"), ("code", "\u{1F600}")]),
+            "invalid_client",
+        ),
+        (
+            "garbage assertion",
+            "application/x-www-form-urlencoded",
+            form(&[
+                ("grant_type", "authorization_code"),
+                ("code", "c"),
+                (
+                    "client_assertion_type",
+                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                ),
+                ("client_assertion", "\u{e9}t\u{e9}.x.y"),
+            ]),
+            "invalid_client",
+        ),
+    ];
+    for path in ["/oauth/token", "/oauth/introspect", "/oauth/revoke"] {
+        for (what, content_type, body_bytes, error) in &cases {
+            let r = t.w.call_traced(
+                Method::Post,
+                path,
+                &[("content-type", content_type)],
+                body_bytes,
+            );
+            assert!(
+                r.internal_errors.is_empty(),
+                "{path} {what}: {:?}",
+                r.internal_errors
+            );
+            let r = r.response;
+            let v: Value = serde_json::from_slice(&r.body).unwrap();
+            // The token endpoint checks the grant type before anything; the others the token.
+            let expected = if path != "/oauth/token"
+                && matches!(*what, "no assertion" | "garbage assertion")
+            {
+                "invalid_request"
+            } else {
+                error
+            };
+            assert_eq!(v["error"], expected, "{path} {what}: {v}");
+            assert!(matches!(r.status, 400 | 401), "{path} {what}");
+            assert_eq!(r.header("cache-control"), Some("no-store"));
+        }
+    }
+    assert_eq!(
+        before,
+        support::snapshot(&t.w, &[]),
+        "bad input changed a row"
+    );
+}
