@@ -350,7 +350,10 @@ impl Response {
                 ),
                 ("x-frame-options".into(), "DENY".into()),
                 ("x-content-type-options".into(), "nosniff".into()),
-                ("referrer-policy".into(), "no-referrer".into()),
+                // Not `no-referrer`: under it browsers send `Origin: null` on the pages' own
+                // form POSTs, which the same-origin check must refuse. `same-origin` still
+                // keeps page URLs (which carry the authorization request) from other sites.
+                ("referrer-policy".into(), "same-origin".into()),
                 // Pages carry CSRF tokens and personal details: never from a cache.
                 ("cache-control".into(), "no-store".into()),
             ],

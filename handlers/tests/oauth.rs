@@ -647,6 +647,8 @@ fn login_and_consent_refuse_missing_csrf_other_origins_and_tampered_requests() {
     let csp = page.header("content-security-policy").unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+    // Under `no-referrer` browsers post these forms with `Origin: null`, which is refused.
+    assert_eq!(page.header("referrer-policy"), Some("same-origin"));
     assert_eq!(page.header("cache-control"), Some("no-store"));
 }
 
