@@ -159,7 +159,8 @@ fn authlib_exchange() {
     match status {
         None => panic!("scripts/oauth.sh did not finish within {SCRIPT_DEADLINE:?}{report}"),
         Some(s) if !s.success() => panic!("scripts/oauth.sh failed ({s}){report}"),
-        Some(_) => {}
+        // Shown with --nocapture: what authlib sent and got, step by step.
+        Some(_) => print!("{stdout}"),
     }
     let summary: Value = stdout
         .lines()
