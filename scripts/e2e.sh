@@ -13,6 +13,8 @@
 # After the suite passes, scripts/fuzz.sh fuzzes the same server (E2E_FUZZ=0 skips that), and
 # scripts/sdk.sh runs the official Alipay Python SDK against its sandbox gateway, through a TLS
 # front on 127.0.0.1:443 (E2E_SDK=0 skips that).
+# The suite itself runs authlib, a stock OAuth client, through scripts/oauth.sh (its own
+# virtualenv) in the test oauth_interop::authlib_exchange (E2E_OAUTH=0 skips that test).
 # Environment: E2E_TEST_ARGS (extra args after `--`, e.g. a test name filter),
 #              E2E_WAIT_SECS (how long to wait for /healthz, default 180),
 #              E2E_KEEP=1 (keep the temp folder with logs and state for inspection).

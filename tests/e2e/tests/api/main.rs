@@ -14,6 +14,7 @@ mod gateway;
 mod gateway_refusals;
 mod gateway_tools;
 mod meta;
+mod oauth_interop;
 mod outbox;
 mod owners;
 mod password;
