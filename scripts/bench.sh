@@ -12,12 +12,27 @@
 # paymentRequestIds), plus refusals that stop earlier, from which the report derives the cost of
 # one response signature and one RS256 verification. Every gateway answer is checked (result
 # code, signature header); the bench fails if one is not what is measured.
+# Authorization (issue 10; scripts/bench/oauth.py) gets an application ready for it (required
+# sandbox acceptance cases passed through the signed gateway, a production key, a redirect URI)
+# with acqp grantor workspaces (approved, with a contract) whose Owner signs in through /login.
+# POST /oauth/introspect is measured with wrk (scripts/bench/oauth.lua) with client assertions
+# made just before each run (a jti is single-use): the active Agent-Token, and an unknown client
+# (the same batch, no RSA verification). POST /oauth/token needs a fresh code per exchange, and a
+# code a consent of its own in its own grantor workspace (a consent rotates its authorization's
+# token, and a code only hands out the token it was issued with), so it is not a wrk run: each
+# round makes BENCH_EXCHANGES consents, then times as many exchanges of each kind (successful,
+# wrong-key assertion, unknown client) one at a time, and reports mean, p50 and p90 latencies
+# and their differences (the RS256 verification; the redeem batch). Every answer is checked
+# (status and body); the bench fails if one is not what is measured.
 #
 #   scripts/bench.sh            (or: make bench)
 #
 # Environment: BENCH_DURATION (per wrk run, default 5s), BENCH_ROUNDS (5),
 #              BENCH_CONNECTIONS (8), BENCH_THREADS (1),
 #              BENCH_PAY_COUNT (pay requests signed per run; default 600 per second of duration),
+#              BENCH_ASSERTION_COUNT (introspection assertions made per run; default BENCH_PAY_COUNT),
+#              BENCH_EXCHANGES (timed token exchanges of each kind per round, 100; as many grantor
+#              workspaces are made once),
 #              BENCH_AGAINST=DIR also serves the Worker built in another checkout DIR (its
 #              build/ must be current: run `make worker` there) and measures its routes in the
 #              same rounds, e.g. to compare a Cargo profile change side by side,
@@ -27,7 +42,9 @@
 # logs in with is created through the public API (signup with the emailed code from
 # /dev/mailbox, then login). It speaks both signup flows: POST /v1/signup/code, then
 # POST /v1/signup with the code (issue 6), or, where /v1/signup/code does not exist yet,
-# POST /v1/signup, then POST /v1/signup/verify.
+# POST /v1/signup, then POST /v1/signup/verify. The OAuth part signs up two more accounts the
+# same way (a developer with a workspace of its own, so the measured /v1/me and app list stay
+# as they were, and a grantor); the operator is OPERATOR_EMAILS of wrangler.toml's dev vars.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
@@ -37,6 +54,7 @@ rounds="${BENCH_ROUNDS:-5}"
 connections="${BENCH_CONNECTIONS:-8}"
 threads="${BENCH_THREADS:-1}"
 against="${BENCH_AGAINST:-}"
+exchanges="${BENCH_EXCHANGES:-100}"
 if [ -n "$against" ]; then
     against="$(cd "$against" && pwd)" || die "BENCH_AGAINST=$BENCH_AGAINST is not a folder"
     [ -f "$against/build/worker/shim.mjs" ] || die "$against has no built Worker: run 'make worker' there"
@@ -240,6 +258,33 @@ done
 # in one run (600 per second is about twice the floor's /ping locally).
 duration_secs="$(awk -v d="$duration" 'BEGIN { n = d + 0; if (d ~ /ms$/) n = 1; else if (d ~ /m$/) n *= 60; else if (d ~ /h$/) n *= 3600; print (n < 1 ? 1 : n) }')"
 pay_count="${BENCH_PAY_COUNT:-$((600 * duration_secs))}"
+assertion_count="${BENCH_ASSERTION_COUNT:-$pay_count}"
+
+# --- authorization (issue 10): an application ready for it, grantors, an Agent-Token ----------
+declare -A oa_conf has_oauth
+oa_status() { case "$1" in introspect) echo 200 ;; *) echo 401 ;; esac; }
+# What every answer contains (the refusal's own reason: a reused jti is invalid_client too).
+oa_expect() { case "$1" in introspect) echo '"active":true' ;; *) echo 'no application has this client id' ;; esac; }
+oauth_setup() {
+    local name="$1" b="${base[$1]}" tag dev grantor
+    # BENCH_AGAINST may name a build from before issue 10: its OAuth routes are skipped.
+    if [ "$(curl -sS -o /dev/null -w '%{http_code}' "$b/.well-known/oauth-authorization-server")" != 200 ]; then
+        say "$name: no OAuth endpoints: its OAuth routes are not measured"
+        return 0
+    fi
+    say "$name: an application ready for authorization and $((exchanges + 1)) grantor workspaces"
+    tag="$(openssl rand -hex 4)"
+    dev="$(signup "$b" "bench-oauth-$tag@devcenter.test" benchoauth "$BENCH_PASSWORD")"
+    grantor="bench-grantor-$tag@devcenter.test"
+    signup "$b" "$grantor" benchgrantor "$BENCH_PASSWORD" >/dev/null
+    oa_conf[$name]="$tmp/$name/oauth.json"
+    python3 scripts/bench/oauth.py setup "$b" "$dev" operator@devcenter.test "$grantor" "$BENCH_PASSWORD" \
+        "$exchanges" "${oa_conf[$name]}" || die "$name: the OAuth setup failed"
+    has_oauth[$name]=1
+}
+for name in "${workers[@]}"; do
+    [ "$name" = floor ] || oauth_setup "$name"
+done
 
 # --- what is measured ---------------------------------------------------------------------------
 # One line per measurement: KEY|WORKER|LABEL|KIND|PATH|WRK SCRIPT (empty: plain GET). KIND names
@@ -276,6 +321,15 @@ add_gw gwinquiry "POST …/inquiryPayment (signed, SUCCESS)" d1 inquiryPayment i
 add_gw gwbadsig "POST …/inquiryPayment, bad signature (SIGNATURE_INVALID)" d1 inquiryPayment badsig
 add_gw gwnokey "POST …/inquiryPayment, keyVersion=99 (KEY_NOT_FOUND)" d1 inquiryPayment nokey
 add_gw gwpay "POST …/pay (signed, fresh paymentRequestId, SUCCESS)" d1 pay pay
+add_oa() { # add_oa KEY_SUFFIX LABEL KIND OAUTH_KIND: devcenter Workers with the OAuth endpoints
+    local name
+    for name in "${workers[@]}"; do
+        [ "${has_oauth[$name]:-}" = 1 ] || continue
+        plan+=("$name:$1|$name|$2|$3|/oauth/introspect|oa:$4")
+    done
+}
+add_oa oaintrospect "POST /oauth/introspect (fresh assertion, active Agent-Token: active true)" d1 introspect
+add_oa oaunknown "POST /oauth/introspect, unknown client (401 invalid_client, no RSA)" d1 introspect_unknown
 add login "POST /v1/sessions" login /v1/sessions login
 
 # Warm up (the first requests compile and instantiate the wasm).
@@ -305,8 +359,16 @@ for name in "${workers[@]}"; do
             die "$name: the gateway's $kind answers are not what the bench measures"
     done
 done
+for name in "${workers[@]}"; do
+    [ "${has_oauth[$name]:-}" = 1 ] || continue
+    say "$name: checking sample introspection answers"
+    for kind in introspect introspect_unknown; do
+        python3 scripts/bench/oauth.py check "${base[$name]}" "${oa_conf[$name]}" "$kind" 3 ||
+            die "$name: the $kind answers are not what the bench measures"
+    done
+done
 
-declare -A runs_rps runs_p50 runs_p99 bad sockerr gw_bad gw_reused gw_first
+declare -A runs_rps runs_p50 runs_p99 bad sockerr gw_bad gw_reused gw_first ex_mean ex_p50 ex_p90
 say "measuring: $rounds rounds of ${#plan[@]} wrk runs, $duration each (wrk -t$threads -c$connections)"
 for round in $(seq 1 "$rounds"); do
     for line in "${plan[@]}"; do
@@ -324,17 +386,24 @@ for round in $(seq 1 "$rounds"); do
             args=(-s scripts/bench/gateway.lua)
             genv=(BENCH_REQUESTS="$tmp/gw-set.txt" BENCH_EXPECT="$(gw_expect "$kind")" BENCH_SIGNED="$signed"
                 BENCH_ONCE="$once" BENCH_THREADS="$threads")
+        elif [[ "$script" == oa:* ]]; then
+            # Made just before the run: every assertion's jti is accepted once.
+            kind="${script#oa:}"
+            python3 scripts/bench/oauth.py sign "${oa_conf[$name]}" "$kind" "$assertion_count" "$tmp/oa-set.txt"
+            args=(-s scripts/bench/oauth.lua)
+            genv=(BENCH_REQUESTS="$tmp/oa-set.txt" BENCH_STATUS="$(oa_status "$kind")"
+                BENCH_EXPECT="$(oa_expect "$kind")" BENCH_THREADS="$threads")
         elif [ -n "$script" ]; then
             args=(-s "scripts/bench/$script.lua")
         fi
         say "round $round/$rounds: $name $label"
         out="$(env "${genv[@]}" BENCH_TOKEN="${token[$name]:-}" wrk -t"$threads" -c"$connections" -d"$duration" --latency "${args[@]}" "$url")"
-        if [[ "$script" == gw:* ]]; then
-            gline="$(grep '^gateway: answers' <<<"$out" || true)"
-            [ -n "$gline" ] || die "gateway.lua printed no summary: $out"
+        if [[ "$script" == gw:* || "$script" == oa:* ]]; then
+            gline="$(grep -E '^(gateway|oauth): answers' <<<"$out" || true)"
+            [ -n "$gline" ] || die "${script%%:*} script printed no summary: $out"
             gw_bad[$key]=$((${gw_bad[$key]:-0} + $(awk '{ print $5 }' <<<"$gline")))
             gw_reused[$key]=$((${gw_reused[$key]:-0} + $(awk '{ print $7 }' <<<"$gline")))
-            [ -n "${gw_first[$key]:-}" ] || gw_first[$key]="$(sed -n 's/^gateway-first-unexpected: //p' <<<"$out")"
+            [ -n "${gw_first[$key]:-}" ] || gw_first[$key]="$(sed -n 's/^\(gateway\|oauth\)-first-unexpected: //p' <<<"$out")"
         fi
         printf '%s\n' "$out" >"$tmp/wrk-${key//[^a-z]/_}-$round.txt"
         runs_rps[$key]+="$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out") "
@@ -342,6 +411,18 @@ for round in $(seq 1 "$rounds"); do
         runs_p99[$key]+="$(to_ms "$(awk '$1 == "99%" { print $2 }' <<<"$out")") "
         bad[$key]=$((${bad[$key]:-0} + $(awk '/Non-2xx or 3xx responses:/ { n = $NF } END { print n + 0 }' <<<"$out")))
         if grep -q '^  Socket errors:' <<<"$out"; then sockerr[$key]=" (socket errors)"; fi
+    done
+    for name in "${workers[@]}"; do
+        [ "${has_oauth[$name]:-}" = 1 ] || continue
+        say "round $round/$rounds: $name POST /oauth/token ($exchanges consents, then $exchanges exchanges of each kind)"
+        out="$(python3 scripts/bench/oauth.py exchange "${base[$name]}" "${oa_conf[$name]}" "$exchanges")" ||
+            die "$name: token exchanges did not measure what they claim (not recorded)"
+        printf '%s\n' "$out" >"$tmp/exchange-$name-$round.txt"
+        while read -r _ kind _ _ _ mean _ p50 _ p90; do
+            ex_mean[$name:$kind]+="$mean "
+            ex_p50[$name:$kind]+="$p50 "
+            ex_p90[$name:$kind]+="$p90 "
+        done < <(grep '^exchange: ' <<<"$out")
     done
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
@@ -372,6 +453,17 @@ cost_diff() {
     read -ra b <<<"${runs_rps[$2]}"
     for i in "${!a[@]}"; do
         d+="$(awk -v x="${a[$i]}" -v y="${b[$i]:-0}" 'BEGIN { if (x > 0 && y > 0) printf "%.3f", 1000 / x - 1000 / y }') "
+    done
+    median "$d"
+}
+# lat_diff A B: the median over rounds of mean latency(A) - mean latency(B) of token exchanges
+# (keys NAME:KIND of ex_mean), in ms.
+lat_diff() {
+    local a b d=""
+    read -ra a <<<"${ex_mean[$1]}"
+    read -ra b <<<"${ex_mean[$2]}"
+    for i in "${!a[@]}"; do
+        d+="$(awk -v x="${a[$i]}" -v y="${b[$i]:-0}" 'BEGIN { printf "%.3f", x - y }') "
     done
     median "$d"
 }
@@ -413,6 +505,34 @@ report="$tmp/report.md"
         echo "| signed pay − /healthz | the whole pay: 1 guarded D1 write batch (fast path), verification, signature | $(cost_diff "$name:gwpay" "$name:healthz") |"
         echo
     done
+    for name in "${workers[@]}"; do
+        [ "${has_oauth[$name]:-}" = 1 ] || continue
+        echo "$name, POST /oauth/introspect: **$(ratio "${med[$name:oaintrospect]}" "${med[floor:d1]}")x** of the floor's D1 read (target ≥ 0.5x: one round trip that also records the jti, plus one RSA verification). Machine time per request (1000 / req/s, in ms; the median of the per-round differences):"
+        echo
+        echo "| difference | what it isolates | ms per request |"
+        echo "| --- | --- | ---: |"
+        echo "| introspect − introspect, unknown client | one RS256 verification (jwt-compact over the rsa crate in wasm) and the active answer's JSON | $(cost_diff "$name:oaintrospect" "$name:oaunknown") |"
+        echo "| introspect, unknown client − floor D1 read | the rest: form and assertion parsing, the token's keyed hash, one batch of a jti insert and two reads instead of a SELECT 1 | $(cost_diff "$name:oaunknown" floor:d1) |"
+        echo
+        echo "$name, POST /oauth/token: per round $exchanges codes (consents in as many grantor workspaces, made just before), then $exchanges exchanges of each kind, interleaved, one at a time on one connection (scripts/bench/oauth.py; the same code, redirect URI and PKCE verifier for the three kinds; latency seen by the client in ms, medians of the rounds):"
+        echo
+        echo "| exchange | answer | mean | p50 | p90 | mean per round |"
+        echo "| --- | --- | ---: | ---: | ---: | --- |"
+        for kind in ok wrongkey unknown; do
+            case "$kind" in
+                ok) what="\`POST /oauth/token\` (fresh code, valid assertion) | 200 Agent-Token" ;;
+                wrongkey) what="… assertion signed by a key never uploaded | 401 invalid_client after the RS256 verification" ;;
+                unknown) what="… assertion naming an unknown client | 401 invalid_client after the same batch, no RSA" ;;
+            esac
+            echo "| $what | $(median "${ex_mean[$name:$kind]}")ms | $(median "${ex_p50[$name:$kind]}")ms | $(median "${ex_p90[$name:$kind]}")ms | ${ex_mean[$name:$kind]% } |"
+        done
+        echo
+        echo "| difference (mean latency) | what it isolates | ms per exchange |"
+        echo "| --- | --- | ---: |"
+        echo "| wrong key − unknown client | one RS256 verification (jwt-compact over the rsa crate in wasm) | $(lat_diff "$name:wrongkey" "$name:unknown") |"
+        echo "| valid − wrong key | the code checks (PKCE: one SHA-256), the redeem batch (the second D1 round trip: update, guard, read, audit), the token's derivation, the JSON | $(lat_diff "$name:ok" "$name:wrongkey") |"
+        echo
+    done
     size_line "devcenter wasm" build/index_bg.wasm
     size_line "floor wasm" bench/floor/build/index_bg.wasm
     [ -n "$against" ] && size_line "against wasm" "$against/build/index_bg.wasm"
@@ -426,7 +546,7 @@ for key in "${!gw_bad[@]}"; do
         gw_failed+="$key: ${gw_bad[$key]} unexpected answers (first: ${gw_first[$key]:-}), ${gw_reused[$key]:-0} requests of a one-use set reused; "
     fi
 done
-[ -z "$gw_failed" ] || die "gateway routes did not measure what they claim (not recorded): $gw_failed (raise BENCH_PAY_COUNT if requests were reused)"
+[ -z "$gw_failed" ] || die "gateway or OAuth routes did not measure what they claim (not recorded): $gw_failed (raise BENCH_PAY_COUNT or BENCH_ASSERTION_COUNT if requests were reused)"
 if [ "${BENCH_RECORD:-0}" = 1 ]; then
     if grep -q '<!-- bench:start -->' BENCHMARKS.md 2>/dev/null; then
         awk -v f="$report" '
