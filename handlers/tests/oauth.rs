@@ -646,6 +646,11 @@ fn login_and_consent_refuse_missing_csrf_other_origins_and_tampered_requests() {
     // Pages carry the security headers.
     let csp = page.header("content-security-policy").unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("script-src"));
+    // Chromium applies form-action to the redirect that follows the POST.
+    assert!(
+        csp.contains("form-action 'self' https://shop.example;"),
+        "{csp}"
+    );
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
     // Under `no-referrer` browsers post these forms with `Origin: null`, which is refused.
     assert_eq!(page.header("referrer-policy"), Some("same-origin"));

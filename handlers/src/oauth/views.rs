@@ -98,6 +98,9 @@ pub struct ConsentView<'a> {
     pub request_jwt: &'a str,
     pub account_email: &'a str,
     pub error_lines: &'a [String],
+    /// Where the form's answer redirects (CSP `form-action` must allow it: Chromium applies
+    /// it to the redirects that follow a form submission).
+    pub redirect_uri: Option<&'a str>,
 }
 
 /// The consent page: who asks (developer organisation, application), for what (products),
@@ -139,6 +142,20 @@ pub fn consent_page(ctx: &Ctx<'_>, v: &ConsentView<'_>, status: u16) -> Response
         p.muted { "Signed in as " (v.account_email) "." }
     };
     let mut response = Response::html(status, layout("Authorize an application", body));
+    if let Some(origin) = v
+        .redirect_uri
+        .and_then(|u| url::Url::parse(u).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null")
+    {
+        response.set_header(
+            "content-security-policy",
+            format!(
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' {origin}; \
+                 frame-ancestors 'none'; base-uri 'none'"
+            ),
+        );
+    }
     response.add_header("set-cookie", cookie);
     response
 }

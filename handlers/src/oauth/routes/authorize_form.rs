@@ -190,6 +190,7 @@ fn again(ctx: &Ctx<'_>, c: &Consent, raw: &str, error: &str) -> Response {
             request_jwt: raw,
             account_email: &c.account.email,
             error_lines: &[error.to_owned()],
+            redirect_uri: c.request.redirect_uri.as_deref(),
         },
         422,
     )

@@ -29,6 +29,7 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Re
                 request_jwt: &raw,
                 account_email: &c.account.email,
                 error_lines: &[],
+                redirect_uri: c.request.redirect_uri.as_deref(),
             },
             200,
         )),
