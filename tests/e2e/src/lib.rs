@@ -27,12 +27,14 @@
 
 pub mod accounts;
 pub mod assertions;
+pub mod browser_client;
 pub mod config;
 pub mod gateway;
 pub mod html;
 pub mod http;
 pub mod keys;
 pub mod mail;
+pub mod oauth;
 pub mod sink;
 pub mod util;
 pub mod webdriver;
