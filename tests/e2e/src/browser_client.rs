@@ -76,6 +76,12 @@ impl BrowserClient {
         }
     }
 
+    /// The same client with another `Origin` on POSTs (None: no Origin header).
+    pub fn with_origin(mut self, origin: Option<&str>) -> BrowserClient {
+        self.origin = origin.map(str::to_string);
+        self
+    }
+
     fn jar(&self) -> std::sync::MutexGuard<'_, Vec<Cookie>> {
         self.jar.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -65,6 +65,14 @@ pub fn private_key(pem: &str) -> RsaPrivateKey {
         .unwrap_or_else(|e| panic!("not a PKCS#8 RSA private key ({e}): {pem}"))
 }
 
+/// A PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) RSA private key.
+pub fn private_key_any(pem: &str) -> Option<RsaPrivateKey> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    RsaPrivateKey::from_pkcs8_pem(pem.trim())
+        .ok()
+        .or_else(|| RsaPrivateKey::from_pkcs1_pem(pem.trim()).ok())
+}
+
 pub fn public_key(pem: &str) -> RsaPublicKey {
     RsaPublicKey::from_public_key_pem(pem.trim())
         .unwrap_or_else(|e| panic!("not an SPKI RSA public key ({e}): {pem}"))

@@ -608,6 +608,18 @@ impl ReadyApp {
     }
 }
 
+impl ReadyApp {
+    /// Another application in the same workspace with only a production key (no acceptance):
+    /// a client that authenticates, but whose codes and tokens are not this app's.
+    #[track_caller]
+    pub fn sibling(&self, tag: &str) -> OAuthClient {
+        let sb = Sandbox::without_key(&self.sb.owner, &self.sb.ws, tag);
+        let pair = keys::rsa(2048);
+        sb.upload_key("production", &pair.public_pem);
+        OAuthClient::new(&sb.production_client_id, &pair.private_pem)
+    }
+}
+
 /// developer signup → tsp workspace approved → application with [`APP_PRODUCTS`] → sandbox
 /// key → every required acceptance case passed → production key (another pair) → redirect
 /// URIs [`REDIRECT_URI`] plus `extra_redirects`.
@@ -871,4 +883,46 @@ pub fn deauthorize(token: &str, authorization_id: &str) -> Resp {
         token,
         &json!({}),
     )
+}
+
+/// The `data.change` of the authorization_changed emails to `email` about `authorization_id`,
+/// oldest first, once at least `n` arrived (they are outbox rows written with the change).
+#[track_caller]
+pub fn authorization_changes(email: &str, authorization_id: &str, n: usize) -> Vec<String> {
+    let got = poll(
+        std::time::Duration::from_secs(20),
+        std::time::Duration::from_millis(250),
+        || {
+            let m: Vec<Value> = mails(email, "authorization_changed")
+                .into_iter()
+                .filter(|m| m["data"]["authorization_id"] == json!(authorization_id))
+                .collect();
+            (m.len() >= n).then_some(m)
+        },
+    )
+    .unwrap_or_else(|| {
+        panic!(
+            "fewer than {n} authorization_changed emails to {email} about {authorization_id}: {:#?}",
+            mails(email, "authorization_changed")
+        )
+    });
+    got.iter()
+        .rev()
+        .map(|m| m["data"]["change"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+/// The Worker's platform private key of `environment` (PLATFORM_PRIVATE_KEY_<ENV> in
+/// DEVCENTER_DEV_VARS), to forge authorization requests the way only the platform could:
+/// expired ones, or ones for another issuer.
+pub fn platform_private_key(environment: &str) -> RsaPrivateKey {
+    let name = format!("PLATFORM_PRIVATE_KEY_{}", environment.to_ascii_uppercase());
+    let raw = dev_vars()
+        .get(&name)
+        .unwrap_or_else(|| panic!("{name} missing from DEVCENTER_DEV_VARS"));
+    let pem = raw.replace("\\n", "\n");
+    match gateway::private_key_any(&pem) {
+        Some(k) => k,
+        None => panic!("{name} is not an RSA private key in PKCS#8 or PKCS#1 PEM"),
+    }
 }
