@@ -266,3 +266,23 @@ pub fn query_param(url: &str, name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_params_are_decoded() {
+        let u = "http://127.0.0.1:9/cb?code=a%2Bb-_&state=x+y%21&e=&bad=%zz#frag";
+        assert_eq!(query_param(u, "code").as_deref(), Some("a+b-_"));
+        assert_eq!(query_param(u, "state").as_deref(), Some("x y!"));
+        assert_eq!(query_param(u, "e").as_deref(), Some(""));
+        assert_eq!(query_param(u, "bad").as_deref(), Some("%zz"));
+        assert_eq!(query_param(u, "frag"), None);
+        assert_eq!(
+            query_param("/login?next=%2Fauthorize%3Frequest%3Da.b", "next").as_deref(),
+            Some("/authorize?request=a.b")
+        );
+        assert_eq!(url_decode(&url_encode("a b/é?&")), "a b/é?&");
+    }
+}

@@ -926,3 +926,54 @@ pub fn platform_private_key(environment: &str) -> RsaPrivateKey {
         None => panic!("{name} is not an RSA private key in PKCS#8 or PKCS#1 PEM"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pkce_and_thumbprints_match_their_rfcs() {
+        // RFC 7636 appendix B.
+        assert_eq!(
+            challenge_of("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+        let p = Pkce::new();
+        assert_eq!(p.challenge.len(), 43);
+        assert!((43..=128).contains(&p.verifier.len()));
+        // RFC 7638 §3.1.
+        let jwk = json!({
+            "kty": "RSA",
+            "n": "0vx7agoebGcQSuuPiLJXZptN9nndrQmbXEps2aiAFbWhM78LhWx4cbbfAAtVT86zwu1RK7aPFFxuhDR1L6tSoc_BJECPebWKRXjBZCiFV4n3oknjhMstn64tZ_2W-5JsGY4Hc5n9yBXArwl93lqt7_RN5w6Cf0h4QyQ5v-65YGjQR0_FDW2QvzqY368QQMicAtaSqzs8KJZgnYb9c7d0zgdAZHzu6qMQvRL5hajrn1n91CbOpbISD08qNLyrdkt-bFTWhAI4vMQFh6WeZu0fM4lFd2NcRwr3XPksINHaQ-G_xBniIqbw0Ls1jF44-csFCur-kEgU8awapJzKnqDKgw",
+            "e": "AQAB",
+            "alg": "RS256",
+            "kid": "2011-04-29"
+        });
+        assert_eq!(
+            jwk_thumbprint(&jwk),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs"
+        );
+    }
+
+    #[test]
+    fn rs256_tokens_verify_with_their_jwk_and_edits_break_them() {
+        let pair = keys::rsa(2048);
+        let key = gateway::private_key(&pair.private_pem);
+        let public = rsa::RsaPublicKey::from(&key);
+        use rsa::traits::PublicKeyParts;
+        let jwk = json!({
+            "n": b64url(&public.n().to_bytes_be()),
+            "e": b64url(&public.e().to_bytes_be()),
+        });
+        let t = sign_rs256(&key, &json!({"alg": "RS256"}), &json!({"a": 1}));
+        assert!(verify_rs256_with_jwk(&t, &jwk));
+        let jwt = Jwt::decode(&t);
+        assert_eq!(jwt.claims, json!({"a": 1}));
+        assert!(!verify_rs256_with_jwk(
+            &jwt.with_claims(&json!({"a": 2})),
+            &jwk
+        ));
+        let none = unsigned_jwt(&json!({"alg": "none"}), &json!({}), b"");
+        assert!(none.ends_with('.'));
+    }
+}

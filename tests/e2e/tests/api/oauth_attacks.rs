@@ -550,8 +550,12 @@ fn consent_and_login_posts_need_their_csrf_token_and_our_origin() {
         "another origin",
     );
     refused(
-        b.post_form_with("/authorize", &pairs, &[("origin", "null")]),
-        "an opaque origin",
+        b.post_form_with(
+            "/authorize",
+            &pairs,
+            &[("origin", "null"), ("sec-fetch-site", "cross-site")],
+        ),
+        "an opaque origin, cross-site",
     );
     refused(
         b.post_form_with("/authorize", &pairs, &[("sec-fetch-site", "cross-site")]),
@@ -735,4 +739,52 @@ fn introspection_and_revocation_see_only_the_clients_own_tokens() {
         authorization_changes(&app.sb.owner.email, &id, 2),
         vec!["activated", "deactivated"]
     );
+}
+
+/// What Chromium sends when a visitor submits the login or consent form: the pages answer
+/// `Referrer-Policy: no-referrer`, under which a browser's same-origin form POST carries
+/// `Origin: null` (Fetch, "append a request Origin header") together with
+/// `Sec-Fetch-Site: same-origin`. With a valid CSRF token, that post is the visitor's own.
+#[test]
+fn same_origin_form_posts_from_the_no_referrer_pages_are_accepted() {
+    let app = shared_app();
+    let g = grantor("oa-null-origin");
+    let chrome = [("origin", "null"), ("sec-fetch-site", "same-origin")];
+    let b = BrowserClient::new().with_origin(None);
+    let page = b.get("/login");
+    assert_eq!(
+        page.header("referrer-policy"),
+        Some("no-referrer"),
+        "{}",
+        page.describe()
+    );
+    let csrf = input_value(&page.text(), "csrf_token").unwrap();
+    let r = b.post_form_with(
+        "/login",
+        &[
+            ("csrf_token", csrf.as_str()),
+            ("next", "/login?signed_in=1"),
+            ("email", g.owner.email.as_str()),
+            ("password", g.owner.password.as_str()),
+        ],
+        &chrome,
+    );
+    assert_eq!(
+        r.status,
+        303,
+        "POST /login as Chromium sends it (Origin: null, Sec-Fetch-Site: same-origin) is refused: {}",
+        r.describe()
+    );
+    // (Sign in the way that works today, to reach the consent form.)
+    let b = g.browser().with_origin(None);
+    let url = app.url(&["cashier_payment"]);
+    let (_, form) = open_consent(&b, &url);
+    let r = b.post_form_with("/authorize", &consent_pairs(&form, "authorize"), &chrome);
+    assert_eq!(
+        r.status,
+        303,
+        "POST /authorize as Chromium sends it (Origin: null, Sec-Fetch-Site: same-origin) is refused: {}",
+        r.describe()
+    );
+    granted(&r, &url);
 }
