@@ -734,3 +734,47 @@ fn jwks_and_metadata_publish_the_key_that_signs_authorization_urls() {
         assert!(plain.claims.get(k).is_none(), "{k}: {:#}", plain.claims);
     }
 }
+
+/// The origin (`scheme://host[:port]`) of an absolute URL.
+fn origin_of(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let authority = rest.split(['/', '?', '#']).next().unwrap();
+    format!("{scheme}://{authority}")
+}
+
+/// Browsers apply a page's CSP `form-action` to the redirects that follow a form submission
+/// (Chromium does): the consent form answers 303 to the developer's redirect URI, another
+/// origin, so a `form-action` that names only `'self'` stops the grantor's browser on the
+/// consent page and the code never arrives. Either no form-action, or one that allows the
+/// redirect URI.
+#[test]
+fn the_consent_pages_csp_lets_the_form_redirect_to_the_redirect_uri() {
+    let app = shared_app();
+    let g = grantor("oa-csp");
+    let b = g.browser();
+    let url = app.url(&["cashier_payment"]);
+    let (page, _) = open_consent(&b, &url);
+    let csp = page
+        .header("content-security-policy")
+        .unwrap_or("")
+        .to_string();
+    let redirect_origin = origin_of(REDIRECT_URI);
+    if let Some(directive) = csp
+        .split(';')
+        .map(str::trim)
+        .find(|d| d.starts_with("form-action"))
+    {
+        let sources: Vec<&str> = directive.split_whitespace().skip(1).collect();
+        let allowed = sources.iter().any(|s| {
+            *s == "*"
+                || *s == "http:"
+                || s.trim_end_matches('/') == redirect_origin
+                || s.trim_end_matches('/') == REDIRECT_URI
+        });
+        assert!(
+            allowed,
+            "the consent page's CSP {csp:?} has {directive:?}, which forbids the consent form's \
+             303 to the redirect URI {REDIRECT_URI}: the browser stays on the consent page"
+        );
+    }
+}
