@@ -65,6 +65,14 @@ pub fn private_key(pem: &str) -> RsaPrivateKey {
         .unwrap_or_else(|e| panic!("not a PKCS#8 RSA private key ({e}): {pem}"))
 }
 
+/// A PKCS#8 (`BEGIN PRIVATE KEY`) or PKCS#1 (`BEGIN RSA PRIVATE KEY`) RSA private key.
+pub fn private_key_any(pem: &str) -> Option<RsaPrivateKey> {
+    use rsa::pkcs1::DecodeRsaPrivateKey;
+    RsaPrivateKey::from_pkcs8_pem(pem.trim())
+        .ok()
+        .or_else(|| RsaPrivateKey::from_pkcs1_pem(pem.trim()).ok())
+}
+
 pub fn public_key(pem: &str) -> RsaPublicKey {
     RsaPublicKey::from_public_key_pem(pem.trim())
         .unwrap_or_else(|e| panic!("not an SPKI RSA public key ({e}): {pem}"))
@@ -620,7 +628,14 @@ impl Sandbox {
     /// Another application (own fresh key) in an existing workspace of `owner`.
     #[track_caller]
     pub fn in_workspace(owner: &Account, ws: &str, tag: &str) -> Sandbox {
-        let sb = Sandbox::without_key(owner, ws, tag);
+        Sandbox::without_key(owner, ws, tag).with_new_sandbox_key()
+    }
+
+    /// This application with a fresh RSA-2048 sandbox key uploaded (as version 1) and the
+    /// platform's sandbox key read.
+    #[track_caller]
+    pub fn with_new_sandbox_key(self) -> Sandbox {
+        let sb = self;
         let key = keys::rsa(2048);
         assert_eq!(sb.upload_key("sandbox", &key.public_pem), 1);
         let env = get_ok(
@@ -642,11 +657,13 @@ impl Sandbox {
     /// `platform_public_key` is empty).
     #[track_caller]
     pub fn without_key(owner: &Account, ws: &str, tag: &str) -> Sandbox {
-        let app = create_app_with(
-            &owner.token,
-            ws,
-            &app_body(&format!("{tag} {}", random_hex(4))),
-        );
+        Sandbox::app_without_key(owner, ws, &app_body(&format!("{tag} {}", random_hex(4))))
+    }
+
+    /// An application created from `body` (POST /v1/workspaces/{ws}/apps), no key uploaded.
+    #[track_caller]
+    pub fn app_without_key(owner: &Account, ws: &str, body: &Value) -> Sandbox {
+        let app = create_app_with(&owner.token, ws, body);
         let id = app["id"].as_str().unwrap().to_string();
         let sandbox = get_ok(&format!("/v1/apps/{id}/sandbox"), &owner.token);
         Sandbox {
@@ -727,6 +744,60 @@ impl Sandbox {
     /// `POST /v1/tools/verify-signature` as the Owner.
     pub fn verify_tool(&self, body: &Value) -> Resp {
         post_json_auth("/v1/tools/verify-signature", &self.token, body)
+    }
+}
+
+impl Sandbox {
+    /// Passes every acceptance case a cashier-payment-like application requires (the same
+    /// calls as the gateway tests: a pay that notifies a loopback receiver which acknowledges,
+    /// a declined pay, the pay repeated, an inquiry, a refund, a body changed after signing,
+    /// an unknown Agent-Token), running the cron until the notification is acknowledged, and
+    /// checks `all_required_passed`. Returns the acceptance view.
+    #[track_caller]
+    pub fn pass_required_acceptance(&self) -> Value {
+        let c = self.client();
+        let recv = Receiver::start(&[]);
+        let id = payment_request_id();
+        let body = pay_body(&id, "1000", "USD", Some(&recv.url("/notify")));
+        let paid = c.call("pay", &body);
+        paid.success();
+        let payment_id = paid.json["paymentId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no paymentId: {}", paid.describe()))
+            .to_string();
+        c.call("pay", &pay_body(&payment_request_id(), "1001", "USD", None))
+            .expect("USER_BALANCE_NOT_ENOUGH", "F");
+        c.call("pay", &body).success();
+        c.call_json("inquiryPayment", &json!({ "paymentRequestId": id }))
+            .success();
+        c.call(
+            "refund",
+            &refund_body(&refund_request_id(), &payment_id, "300", "USD"),
+        )
+        .success();
+        let tampered = payment_request_id();
+        c.prepare("pay", &pay_body(&tampered, "1000", "USD", None))
+            .body(pay_body(&tampered, "9000", "USD", None).as_bytes())
+            .send()
+            .expect("SIGNATURE_INVALID", "F");
+        c.clone()
+            .with_agent_token(Some(&format!("tok_{}", random_hex(32))))
+            .call("pay", &pay_body(&payment_request_id(), "1000", "USD", None))
+            .expect("ACCESS_DENIED", "F");
+        poll(Duration::from_secs(60), Duration::from_millis(500), || {
+            let v = self.acceptance();
+            if v["all_required_passed"] == json!(true) {
+                return Some(v);
+            }
+            run_cron();
+            None
+        })
+        .unwrap_or_else(|| {
+            panic!(
+                "the required acceptance cases did not all pass within 60 s: {:#}",
+                self.acceptance()
+            )
+        })
     }
 }
 

@@ -173,6 +173,16 @@ impl Browser {
         );
     }
 
+    /// Runs `script` (a function body; `arguments` are `args`) in the page through WebDriver
+    /// (which the page's CSP does not restrict) and returns its result.
+    pub fn execute(&self, script: &str, args: Value) -> Value {
+        self.cmd(
+            "POST",
+            "/execute/sync",
+            Some(&json!({ "script": script, "args": args })),
+        )
+    }
+
     /// The visible text of `<body>` ("" if there is no body yet).
     /// The body's text, or "" while there is none to read: right after a form submit the
     /// old body goes stale as the browser navigates, which `wait_text` must poll through
