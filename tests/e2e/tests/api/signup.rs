@@ -541,10 +541,8 @@ fn the_link_page_escapes_what_it_echoes() {
         "signup_verification",
     ))));
     let html = page.resp.text();
-    assert!(
-        html.contains(&email.replace('&', "&amp;").replace('\'', "&#39;")),
-        "{html}"
-    );
+    // maud escapes `&`, `<`, `>` and `"`; a `'` is harmless in its double-quoted attributes.
+    assert!(html.contains(&email.replace('&', "&amp;")), "{html}");
     assert!(
         !html.contains(&email),
         "the address must be escaped: {html}"
