@@ -11,6 +11,13 @@ What they do, and why (none of it hides an answer from the checks):
   case, so its positive/negative label stays true.
 - Rules JSON Schema cannot say: a confirmation equal to the password, and the role family of the
   workspace kind (the fuzzed workspace is a tsp one).
+- Authorization routes (issue 10): their path ids name the application and authorization the
+  setup authorized; a positive case of POST .../authorization-urls asks for the application's
+  own product and registered redirect URI (and keeps `state` within its 512 bytes), GET
+  /authorize gets a real signed request, POST /login the page's CSRF token (and every other
+  case the real password), and /oauth/introspect and /oauth/revoke a real client assertion.
+  /oauth/token keeps what was generated: no schema-valid request knows a code, so it is
+  refused (401 `invalid_client`, the assertion being checked first).
 - Every answer is logged (FUZZ_LOG, one JSON line per call) so fuzz.sh can check that every
   create route was reached with a 2xx.
 """
@@ -30,6 +37,8 @@ import time
 import requests
 import schemathesis
 
+import fuzz_keys
+
 STATE = json.load(open(os.environ["FUZZ_STATE"]))
 RUN = os.environ.get("FUZZ_RUN", "anonymous")
 BASE = STATE["base_url"]
@@ -44,6 +53,13 @@ _rng = random.Random(int(os.environ.get("FUZZ_SEED", "1")))
 _done = set()  # operations that answered 2xx to an injected request
 _owner_password = [STATE["owner"]["password"]]
 _invitations = list(STATE["invitations"])
+AUTH = STATE["auth"]
+# Routes whose {app} is the authorized application and whose {id} is its authorization.
+AUTH_APP_OPS = {
+    "POST /v1/apps/{app}/authorization-urls",
+    "GET /v1/apps/{app}/authorizations",
+    "GET /v1/apps/{app}/authorizations/{id}/token",
+}
 
 
 def _webhook_key():
@@ -92,7 +108,13 @@ def _fresh_signup_code():
 def _real_path_ids(case, op):
     params = case.path_parameters or {}
     for name, value in list(params.items()):
-        if not (isinstance(value, str) and UUID_RE.match(value)) or not _chance(0.9):
+        if not (isinstance(value, str) and UUID_RE.match(value)):
+            continue
+        # Schemathesis also reuses ids from earlier answers (applications the fuzzer created,
+        # with other products and no passed acceptance): a valid authorization-URL request
+        # always goes to the authorized application.
+        always = op == "POST /v1/apps/{app}/authorization-urls" and name == "app" and is_positive(case)
+        if not always and not _chance(0.9):
             continue
         if RUN == "operator":
             real = {
@@ -101,9 +123,14 @@ def _real_path_ids(case, op):
                 "PUT /v1/admin/workspaces/{ws}/contract": IDS["grantor_ws"],
             }.get(op)
         elif name == "ws":
-            real = IDS["grantor_ws"] if _chance(0.15) else IDS["ws"]
+            grantor_share = 0.7 if op == "GET /v1/workspaces/{ws}/authorized-apps" else 0.15
+            real = IDS["grantor_ws"] if _chance(grantor_share) else IDS["ws"]
+        elif name == "app" and op in AUTH_APP_OPS:
+            real = IDS["auth_app"]
         elif name == "app":
             real = IDS["doomed_app"] if op == "DELETE /v1/apps/{app}" else IDS["app"]
+        elif name == "id":
+            real = IDS["authorization"]
         elif name == "account":
             real = IDS["member"]
         else:
@@ -129,6 +156,44 @@ class _SignWebhook(requests.auth.AuthBase):
 
 
 _FORM_CASES = 0
+_LOGIN_CASES = 0
+
+
+def _login_form_injection(case):
+    """POST /login: the CSRF token and cookie of the sign-in page, as a browser sends them;
+    every other case also the real email and password (so the form signs in, 303)."""
+    page = requests.get(f"{BASE}/login", timeout=30)
+    token = re.search(r'name="csrf_token" value="([^"]*)"', page.text)
+    if page.status_code != 200 or token is None:
+        return
+    case.cookies = {**(case.cookies or {}), **page.cookies.get_dict()}
+    case.body["csrf_token"] = html.unescape(token.group(1))
+    global _LOGIN_CASES
+    _LOGIN_CASES += 1
+    if _LOGIN_CASES % 2 == 1:
+        case.body.update(STATE["login"])
+
+
+def _authorization_url_body(body):
+    """What JSON Schema cannot say: the products must be the application's (cashier_payment),
+    a redirect URI one it registered, and `state` at most 512 bytes of UTF-8."""
+    body["products"] = ["cashier_payment"]
+    if body.get("redirect_uri") is not None:
+        body["redirect_uri"] = AUTH["redirect_uri"]
+    state = body.get("state")
+    if isinstance(state, str):
+        while len(state.encode()) > 512:
+            state = state[:-1]
+        body["state"] = state
+    if body.get("code_challenge_method") is not None and body.get("code_challenge") is None:
+        body["code_challenge"] = fuzz_keys.b64url(secrets.token_bytes(32))
+
+
+def _client_assertion(body, endpoint):
+    body["client_assertion_type"] = fuzz_keys.ASSERTION_TYPE
+    body["client_assertion"] = fuzz_keys.client_assertion(AUTH["private_key"], AUTH["client_id"], BASE + endpoint)
+    if "client_id" in body:
+        body["client_id"] = AUTH["client_id"]
 
 
 def _signup_form_injection(case):
@@ -174,9 +239,18 @@ def before_call(context, case, kwargs):
         if all(h in headers for h in ("webhook-id", "webhook-timestamp", "webhook-signature")):
             kwargs["auth"] = _SignWebhook()
 
+    if op == "GET /authorize" and is_positive(case):
+        case.query = {**(case.query or {}), "request": AUTH["request"]}
+
     if not is_positive(case) or body is None:
         return
-    if op == "PUT /v1/apps/{app}/environments/{env}/public-key":
+    if op == "POST /v1/apps/{app}/authorization-urls":
+        _authorization_url_body(body)
+    elif op in ("POST /oauth/introspect", "POST /oauth/revoke"):
+        _client_assertion(body, op.split(" ", 1)[1])
+    elif op == "POST /login":
+        _login_form_injection(case)
+    elif op == "PUT /v1/apps/{app}/environments/{env}/public-key":
         env = (case.path_parameters or {}).get("env", "sandbox")
         body["public_key"] = STATE["keys"].get(env, STATE["keys"]["sandbox"])
     elif op == "POST /v1/password-reset/confirm":
