@@ -1069,3 +1069,62 @@ fn bad_oauth_input_is_an_rfc_6749_error_and_changes_nothing() {
         "bad input changed a row"
     );
 }
+
+#[test]
+fn tokens_are_shown_to_owners_and_admins_only_and_every_display_is_logged() {
+    let t = ready();
+    let code = t.code(json!({}));
+    let (_, token) = t.exchange(&code, &t.assertion(json!({})), Some(verifier()));
+    let id = token["authorization_id"].as_str().unwrap().to_owned();
+    let viewed = || {
+        t.w.db
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'agent_token.viewed'")
+    };
+    // An id of no authorization of this app: 404, and nothing is logged as shown.
+    let r = t.w.get_auth(
+        &format!(
+            "/v1/apps/{}/authorizations/0190a000-0000-7000-8000-000000000000/token",
+            t.app
+        ),
+        &t.owner,
+    );
+    assert_eq!(r.status, 404);
+    assert_eq!(viewed(), 0);
+    let r = t.w.get_auth(
+        &format!("/v1/apps/{}/authorizations/{id}/token", t.app),
+        &t.owner,
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(viewed(), 1);
+    // A Developer may list authorizations but not see tokens.
+    let ws = json(&t.w.get_auth(&format!("/v1/apps/{}", t.app), &t.owner))["workspace_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dev = t.w.active_account("dev@example.com", PW);
+    let r = t.w.post_json_auth(
+        &format!("/v1/workspaces/{ws}/members"),
+        &t.owner,
+        json!({"email": "dev@example.com", "role": "developer"}),
+    );
+    assert_eq!(r.status, 201, "{}", body(&r));
+    let invitation =
+        t.w.last_mail("dev@example.com", "workspace_invitation")
+            .unwrap();
+    let r = t.w.post_json_auth(
+        "/v1/invitations/accept",
+        &dev,
+        json!({"token": invitation["data"]["token"]}),
+    );
+    assert_eq!(r.status, 200);
+    let list =
+        t.w.get_auth(&format!("/v1/apps/{}/authorizations", t.app), &dev);
+    assert_eq!(json(&list)["items"][0]["id"], id.as_str());
+    let r = t.w.get_auth(
+        &format!("/v1/apps/{}/authorizations/{id}/token", t.app),
+        &dev,
+    );
+    assert_eq!(r.status, 403);
+    assert_eq!(viewed(), 1);
+}

@@ -23,28 +23,20 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
     )
     .await?;
     let id = ids::parse_uuid(params.get("id").unwrap_or_default()).ok_or(ApiError::NotFound)?;
-    let outcomes = ctx
-        .db
-        .batch(vec![
-            z::by_id(&id),
-            audit::record(
-                ctx,
-                Some(&access.app.workspace_id),
-                Some(&caller.account.id),
-                "agent_token.viewed",
-                Some(&id),
-                json!({"application_id": access.app.id}),
-            ),
-        ])
-        .await?;
-    let row: AuthorizationRow = outcomes
-        .first()
-        .cloned()
-        .map(sql::first)
-        .transpose()?
-        .flatten()
+    let row: AuthorizationRow = sql::first(ctx.db.run(z::by_id(&id)).await?)?
         .filter(|r: &AuthorizationRow| r.application_id == access.app.id)
         .ok_or(ApiError::NotFound)?;
+    // Logged only for a token actually shown.
+    ctx.db
+        .run(audit::record(
+            ctx,
+            Some(&access.app.workspace_id),
+            Some(&caller.account.id),
+            "agent_token.viewed",
+            Some(&id),
+            json!({"application_id": access.app.id}),
+        ))
+        .await?;
     let token = agent_token::derive(
         &ctx.config.token_key.0,
         &row.application_id,
