@@ -1128,3 +1128,62 @@ fn tokens_are_shown_to_owners_and_admins_only_and_every_display_is_logged() {
     assert_eq!(r.status, 403);
     assert_eq!(viewed(), 1);
 }
+
+#[test]
+fn status_changes_post_a_signed_event_to_the_production_notification_url() {
+    use devcenter_handlers::services::mail;
+    let t = ready();
+    let r = t.w.send_json_auth(
+        Method::Patch,
+        &format!("/v1/apps/{}/environments/production", t.app),
+        &t.owner,
+        json!({"notification_url": "https://shop.example/events"}),
+    );
+    assert_eq!(r.status, 200, "{}", body(&r));
+    t.code(json!({}));
+    let http = support::RecordingHttp::default();
+    support::block_on(mail::deliver_due(&t.w.ctx(), &http)).unwrap();
+    let posts = http.posts.borrow();
+    let (url, headers, sent) = posts
+        .iter()
+        .find(|(u, _, _)| u == "https://shop.example/events")
+        .expect("the event was posted");
+    assert_eq!(url, "https://shop.example/events");
+    let event: Value = serde_json::from_slice(sent).unwrap();
+    assert_eq!(event["eventType"], "authorization.activated");
+    assert_eq!(event["status"], "active");
+    assert_eq!(event["grantorId"], t.grantor_ws.as_str());
+    assert_eq!(event["products"], json!(["cashier_payment"]));
+    // Signed like a payment notification, with the production platform key.
+    let h = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    assert_eq!(h("client-id"), t.client_id);
+    let mut content = format!("POST /events\n{}.{}.", t.client_id, h("request-time")).into_bytes();
+    content.extend_from_slice(sent);
+    let sig_value = h("signature");
+    let encoded = sig_value.split("signature=").nth(1).unwrap();
+    let decoded: String = form_urlencoded::parse(format!("x={encoded}").as_bytes())
+        .next()
+        .unwrap()
+        .1
+        .into_owned();
+    let sig = base64::engine::general_purpose::STANDARD
+        .decode(decoded)
+        .unwrap();
+    let production = RsaPublicKey::from_private_key_pem(&support::platform_keys().1).unwrap();
+    assert!(
+        production.verify_sha256(&content, &sig),
+        "signed by the production platform key"
+    );
+    let sandbox = RsaPublicKey::from_private_key_pem(&support::platform_keys().0).unwrap();
+    assert!(!sandbox.verify_sha256(&content, &sig));
+    assert_eq!(
+        t.w.db.count("SELECT COUNT(*) FROM outbox WHERE template = 'authorization_event' AND status = 'sent'"),
+        1
+    );
+}
