@@ -152,6 +152,27 @@ impl Request {
     }
 }
 
+/// The fields of an HTML form (the first of each name; a missing one reads as empty, which
+/// every form handler treats like a blank field).
+pub struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+}
+
+impl Request {
+    /// The body as the fields of an HTML form.
+    pub fn form_fields(&self) -> Result<FormFields, ApiError> {
+        self.form().map(FormFields)
+    }
+}
+
 /// Double-submit CSRF protection for the HTML forms: a random token in an HttpOnly cookie
 /// scoped to the form's path and in a hidden field; a POST is accepted only when both are
 /// present and equal. SameSite=Strict keeps the cookie off cross-site requests as well.

@@ -273,7 +273,6 @@ fn every_builder() -> Vec<Query> {
         authorizations::redeem_code(S, N, S),
         authorizations::redeemed(S, S),
         authorizations::deactivate_token(S, S, S, N),
-        authorizations::deactivate(S, S, N),
         authorizations::by_token(S),
         authorizations::by_id(S),
         authorizations::list_for_app(S, Some(S), None, None, N),

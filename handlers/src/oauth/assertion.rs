@@ -176,3 +176,45 @@ impl Assertion {
         Ok(client.clone())
     }
 }
+
+/// What introspection and revocation share: the form's `token`, authenticated by the caller's
+/// assertion at `endpoint_path`, in one batch that records the `jti`, reads the client, the
+/// token's authorization, and `extra` (whose outcomes come back in order).
+pub struct TokenRequest {
+    pub client: ClientRow,
+    /// The authorization the token names, if it names one of this client's applications.
+    pub authorization: Option<crate::sql::authorizations::AuthorizationRow>,
+    pub extra: Vec<crate::platform::Outcome>,
+}
+
+pub async fn token_request(
+    ctx: &crate::platform::Ctx<'_>,
+    req: &crate::http::Request,
+    endpoint_path: &str,
+    extra: impl FnOnce(&Assertion) -> Vec<Query>,
+) -> Result<TokenRequest, OAuthError> {
+    let form = Form::parse(req)?;
+    let token = form.required("token")?;
+    let issuer = super::issuer(ctx, req);
+    let assertion = Assertion::parse(&form, &super::audiences(&issuer, endpoint_path), ctx.now())?;
+    // Garbage is looked up under a hash no token has, so every answer costs the same.
+    let hash = if super::agent_token::plausible(token) {
+        super::agent_token::hash(&ctx.config.token_key.0, token)
+    } else {
+        "-".to_owned()
+    };
+    let [record, client] = assertion.statements();
+    let mut batch = vec![record, client, z::by_token(&hash)];
+    batch.extend(extra(&assertion));
+    let outcomes = ctx.db.batch(batch).await.map_err(Assertion::batch_failed)?;
+    let mut it = outcomes.into_iter().skip(1);
+    let client_row: Option<ClientRow> = it.next().map(crate::sql::first).transpose()?.flatten();
+    let row: Option<crate::sql::authorizations::AuthorizationRow> =
+        it.next().map(crate::sql::first).transpose()?.flatten();
+    let client = assertion.verify(client_row.as_ref())?;
+    Ok(TokenRequest {
+        authorization: row.filter(|r| r.application_id == client.application_id),
+        client,
+        extra: it.collect(),
+    })
+}

@@ -88,3 +88,34 @@ pub fn statements(ctx: &Ctx<'_>, targets: &EventTargetsRow, event: &Event<'_>) -
     }
     out
 }
+
+/// The batch that deactivates `row` for `reason` (deauthorized, revoked, code_replayed): the
+/// update (only if its token is still `nonce`), a guard that aborts everything if it changed
+/// nothing (someone else got there first), the audit entry, and the event's emails and webhook.
+pub fn deactivation(
+    ctx: &Ctx<'_>,
+    row: &crate::sql::authorizations::AuthorizationRow,
+    targets: &EventTargetsRow,
+    reason: &str,
+    audit: Query,
+) -> Vec<Query> {
+    let products = row.products();
+    let mut batch = vec![
+        z::deactivate_token(&row.id, &row.token_nonce, reason, ctx.now()),
+        crate::sql::guard::previous_changed(),
+        audit,
+    ];
+    batch.extend(statements(
+        ctx,
+        targets,
+        &Event {
+            change: Change::Deactivated,
+            authorization_id: &row.id,
+            grantor_id: &row.grantor_workspace_id,
+            grantor_name: &row.grantor_name,
+            products: &products,
+            reason: Some(reason),
+        },
+    ));
+    batch
+}

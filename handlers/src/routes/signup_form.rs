@@ -14,13 +14,8 @@ use crate::services::pages::{self, SIGNUP_CSRF};
 use crate::services::signup::{self, Signup};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
-    let form = req.form()?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let form = req.form_fields()?;
+    let field = |name: &str| form.get(name);
     if !SIGNUP_CSRF.verify(req, field("csrf_token")) {
         return Ok(Response::html(
             403,

@@ -91,12 +91,10 @@ statements! {
         z.created_at, z.updated_at, w.name AS grantor_name, w.kind AS grantor_kind \
         FROM authorization_codes c JOIN authorizations z ON z.id = c.authorization_id JOIN workspaces w ON w.id = z.grantor_workspace_id \
         WHERE c.code_hash = ?1 AND c.used_by = ?2 AND z.token_nonce = c.token_nonce AND z.status = 'active'";
-    /// Deactivates an authorization if its token is still ?2 (a replayed code, a revocation).
+    /// Deactivates an authorization if its token is still ?2 (as read: a concurrent
+    /// re-authorization or deactivation wins): deauthorized, revoked, code_replayed.
     DEACTIVATE_TOKEN = "UPDATE authorizations SET status = 'inactive', inactive_reason = ?3, updated_at = ?4 \
         WHERE id = ?1 AND token_nonce = ?2 AND status = 'active'";
-    /// Deauthorization by the grantor.
-    DEACTIVATE = "UPDATE authorizations SET status = 'inactive', inactive_reason = ?2, updated_at = ?3 \
-        WHERE id = ?1 AND status = 'active'";
     BY_TOKEN = "SELECT z.id, z.application_id, z.grantor_workspace_id, z.status, z.products_json, z.token_nonce, \
         z.created_at, z.updated_at, w.name AS grantor_name, w.kind AS grantor_kind \
         FROM authorizations z JOIN workspaces w ON w.id = z.grantor_workspace_id WHERE z.token_hash = ?1";
@@ -380,10 +378,6 @@ pub fn deactivate_token(id: &str, nonce: &str, reason: &str, now: i64) -> Query 
         DEACTIVATE_TOKEN,
         vec![id.into(), nonce.into(), reason.into(), now.into()],
     )
-}
-
-pub fn deactivate(id: &str, reason: &str, now: i64) -> Query {
-    q(DEACTIVATE, vec![id.into(), reason.into(), now.into()])
 }
 
 pub fn by_token(token_hash: &str) -> Query {

@@ -23,13 +23,8 @@ use crate::sql::authorizations as z;
 pub const CODE_TTL_MS: i64 = 10 * 60 * 1000;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
-    let form = req.form()?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let form = req.form_fields()?;
+    let field = |name: &str| form.get(name);
     if !http::same_origin(req, &oauth::issuer(ctx, req))
         || !views::CONSENT_CSRF.verify(req, field("csrf_token"))
     {

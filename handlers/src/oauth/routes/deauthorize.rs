@@ -9,12 +9,12 @@ use crate::domain::ids;
 use crate::domain::permissions::{allows, Permission, Role, WorkspaceKind};
 use crate::error::ApiError;
 use crate::http::{Request, Response};
-use crate::oauth::events::{self, Change, Event};
+use crate::oauth::events;
 use crate::oauth::views;
 use crate::platform::{Ctx, DbError};
 use crate::routes::Params;
 use crate::services::{audit, auth};
-use crate::sql::{self, authorizations as z, authorizations::AuthorizationRow, guard};
+use crate::sql::{self, authorizations as z, authorizations::AuthorizationRow};
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Response, ApiError> {
     req.no_body()?;
@@ -57,31 +57,15 @@ pub async fn handle(ctx: &Ctx<'_>, req: &Request, params: &Params) -> Result<Res
             detail: "This authorization is already inactive.".into(),
         });
     }
-    let products = row.products();
-    let mut batch = vec![
-        z::deactivate(&id, "deauthorized", ctx.now()),
-        guard::previous_changed(),
-        audit::record(
-            ctx,
-            Some(&row.grantor_workspace_id),
-            Some(&caller.account.id),
-            "authorization.deauthorized",
-            Some(&id),
-            json!({"application_id": row.application_id}),
-        ),
-    ];
-    batch.extend(events::statements(
+    let audit = audit::record(
         ctx,
-        &targets,
-        &Event {
-            change: Change::Deactivated,
-            authorization_id: &id,
-            grantor_id: &row.grantor_workspace_id,
-            grantor_name: &row.grantor_name,
-            products: &products,
-            reason: Some("deauthorized"),
-        },
-    ));
+        Some(&row.grantor_workspace_id),
+        Some(&caller.account.id),
+        "authorization.deauthorized",
+        Some(&id),
+        json!({"application_id": row.application_id}),
+    );
+    let batch = events::deactivation(ctx, &row, &targets, "deauthorized", audit);
     match ctx.db.batch(batch).await {
         Ok(_) => {}
         // Someone deauthorized it between our read and this batch.

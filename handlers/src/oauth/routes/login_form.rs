@@ -13,13 +13,8 @@ use crate::routes::Params;
 use crate::services::login;
 
 pub async fn handle(ctx: &Ctx<'_>, req: &Request, _params: &Params) -> Result<Response, ApiError> {
-    let form = req.form()?;
-    let field = |name: &str| {
-        form.iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    };
+    let form = req.form_fields()?;
+    let field = |name: &str| form.get(name);
     let next = rules::safe_next(Some(field("next")).filter(|n| !n.is_empty()));
     if !http::same_origin(req, &oauth::issuer(ctx, req))
         || !views::LOGIN_CSRF.verify(req, field("csrf_token"))

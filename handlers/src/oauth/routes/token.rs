@@ -11,7 +11,7 @@ use crate::error::ApiError;
 use crate::http::{Request, Response};
 use crate::oauth::assertion::Assertion;
 use crate::oauth::error::{no_store, OAuthError};
-use crate::oauth::events::{self, Change, Event};
+use crate::oauth::events;
 use crate::oauth::form::Form;
 use crate::oauth::{self, agent_token, pkce};
 use crate::platform::{Ctx, DbError};
@@ -176,31 +176,16 @@ async fn replayed(ctx: &Ctx<'_>, code: &CodeRow) -> OAuthError {
     if row.status != "active" || row.token_nonce != code.token_nonce {
         return refusal;
     }
-    let products = row.products();
-    let mut batch = vec![
-        z::deactivate_token(&row.id, &code.token_nonce, "code_replayed", ctx.now()),
-        guard::previous_changed(),
-        audit::record(
-            ctx,
-            Some(&targets.workspace_id),
-            None,
-            "agent_token.revoked_code_replay",
-            Some(&row.id),
-            json!({}),
-        ),
-    ];
-    batch.extend(events::statements(
+    // row.token_nonce is the code's (checked above).
+    let audit = audit::record(
         ctx,
-        &targets,
-        &Event {
-            change: Change::Deactivated,
-            authorization_id: &row.id,
-            grantor_id: &row.grantor_workspace_id,
-            grantor_name: &row.grantor_name,
-            products: &products,
-            reason: Some("code_replayed"),
-        },
-    ));
+        Some(&targets.workspace_id),
+        None,
+        "agent_token.revoked_code_replay",
+        Some(&row.id),
+        json!({}),
+    );
+    let batch = events::deactivation(ctx, &row, &targets, "code_replayed", audit);
     match ctx.db.batch(batch).await {
         Ok(_) | Err(DbError::GuardTripped) => refusal,
         Err(e) => OAuthError::from(e),
