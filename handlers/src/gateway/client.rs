@@ -75,7 +75,9 @@ thread_local! {
 }
 const KEY_CACHE_MAX: usize = 512;
 
-fn parsed_key(client_id: &str, version: i64, pem: &str) -> Option<RsaPublicKey> {
+/// The key of `client_id`'s version `version`, parsed once per isolate (versions never change
+/// once uploaded). Also what the OAuth endpoints verify client assertions with.
+pub fn parsed_key(client_id: &str, version: i64, pem: &str) -> Option<RsaPublicKey> {
     let id = (client_id.to_owned(), version);
     if let Some(k) = KEYS.with(|c| c.borrow().get(&id).cloned()) {
         return Some(k);

@@ -14,7 +14,6 @@ use serde::Deserialize;
 
 use super::error::OAuthError;
 use super::form::Form;
-use crate::domain::rsa_key::RsaPublicKey;
 use crate::platform::{DbError, Query};
 use crate::sql::authorizations::{self as z, ClientRow};
 
@@ -163,8 +162,8 @@ impl Assertion {
                 "The application has no production public key: upload it first.".into(),
             )
         })?;
-        let key = RsaPublicKey::parse(pem)
-            .map_err(|_| OAuthError::Internal("a stored production key does not parse".into()))?;
+        let key = crate::gateway::client::parsed_key(&client.client_id, client.key_version, pem)
+            .ok_or_else(|| OAuthError::Internal("a stored production key does not parse".into()))?;
         let untrusted =
             UntrustedToken::new(&self.raw).map_err(|_| bad("it is not a compact JWS."))?;
         Rsa::rs256()

@@ -26,62 +26,6 @@ const REDIRECT_URI: &str = "http://127.0.0.1/authlib/callback";
 /// The script's whole run, the virtualenv's first build included.
 const SCRIPT_DEADLINE: Duration = Duration::from_secs(600);
 
-/// Passes every required acceptance case of `sb`'s application through signed gateway calls
-/// (as tests/api/gateway.rs does case by case), so it may ask for authorization URLs.
-#[track_caller]
-fn pass_required_acceptance(sb: &Sandbox) {
-    let c = sb.client();
-    let first = pay_body(&payment_request_id(), "1000", "USD", None);
-    let pay = c.call("pay", &first);
-    pay.success();
-    // The same request again answers the first answer (duplicate_request_handled); an amount
-    // ending in 01 is declined (pay_declined).
-    assert_eq!(c.call("pay", &first).success(), pay.success());
-    c.call("pay", &pay_body(&payment_request_id(), "1001", "USD", None))
-        .expect("USER_BALANCE_NOT_ENOUGH", "F");
-    let payment_id = pay.json["paymentId"]
-        .as_str()
-        .unwrap_or_else(|| panic!("no paymentId: {}", pay.describe()))
-        .to_string();
-    c.call_json("inquiryPayment", &json!({ "paymentId": payment_id }))
-        .success();
-    c.call(
-        "refund",
-        &refund_body(&refund_request_id(), &payment_id, "300", "USD"),
-    )
-    .success();
-    let id = payment_request_id();
-    c.prepare("pay", &pay_body(&id, "1000", "USD", None))
-        .body(pay_body(&id, "9000", "USD", None).as_bytes())
-        .send()
-        .expect("SIGNATURE_INVALID", "F");
-    c.clone()
-        .with_agent_token(Some(&format!("tok_{}", random_hex(32))))
-        .call("pay", &pay_body(&payment_request_id(), "1000", "USD", None))
-        .expect("ACCESS_DENIED", "F");
-    let recv = Receiver::start(&[]);
-    c.call(
-        "pay",
-        &pay_body(
-            &payment_request_id(),
-            "3000",
-            "USD",
-            Some(&recv.url("/notify")),
-        ),
-    )
-    .success();
-    let passed = poll(Duration::from_secs(45), Duration::from_millis(300), || {
-        let v = sb.acceptance();
-        (v["all_required_passed"] == json!(true)).then_some(v)
-    });
-    if passed.is_none() {
-        panic!(
-            "the required acceptance cases did not all pass: {:#}",
-            sb.acceptance()
-        );
-    }
-}
-
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -96,7 +40,7 @@ fn authlib_exchange() {
     // The application: approved tsp workspace, sandbox key, acceptance, production key,
     // redirect URI.
     let sb = Sandbox::new("oauth-authlib");
-    pass_required_acceptance(&sb);
+    sb.pass_required_acceptance();
     let production = keys::rsa(2048);
     assert_eq!(sb.upload_key("production", &production.public_pem), 1);
     let r = patch_json_auth(
